@@ -1,0 +1,50 @@
+# The two commands of the README. Each sets itself up on a fresh clone and is fast the second time.
+#   make run    virtualenv + torch + the project, then the app on http://$(HOST):$(PORT)
+#   make test   the same with test extras, then ruff and pytest
+# TORCH_SPEC picks the torch build (default: the CPU build torch==2.13.0), e.g.
+#   make run TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+HOST ?= 127.0.0.1
+PORT ?= 7860
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+
+.PHONY: run test lint bench setup clean
+
+run: $(VENV)/.installed-app
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python app.py
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/overhead.py
+
+setup: $(VENV)/.installed-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-torch: | $(BIN)/python
+	$(PIP) install $(TORCH_SPEC)
+	touch $@
+
+$(VENV)/.installed-app: pyproject.toml $(VENV)/.installed-torch
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-torch
+	$(PIP) install -e ".[test]"
+	touch $@ $(VENV)/.installed-app
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

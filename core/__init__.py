@@ -1,0 +1,1 @@
+"""SBERT Studio core: everything that is not UI. Never imports gradio."""

@@ -1,0 +1,99 @@
+"""The console script: `sbert-studio train` (and `python -m core.cli train`, also under torchrun).
+
+Flags are named like AutoTrain's sentence-transformers trainer, so its documented commands run
+with `autotrain sentence-transformers --train` replaced by `sbert-studio train`. `--config F`
+reads a YAML file (ours or AutoTrain's); flags given beside it override it.
+
+Exit codes: 0 finished, 1 the run failed, 2 bad configuration or run folder, 130 stopped (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from dataclasses import fields
+
+from core.config import TrainConfig, load_config
+from core.errors import StudioError
+
+__all__ = ["build_parser", "main"]
+
+HELP = {
+    "data_path": "file (CSV/TSV/JSON/JSONL/Parquet), folder of {split}.csv|jsonl|parquet, or Hub dataset id[:config]",
+    "model": "base model: Hub id or local folder (default: sentence-transformers/all-MiniLM-L6-v2, bundled)",
+    "project_name": "run folder; the model lands in <project-name>/model",
+    "trainer": "pair, qa, triplet, pair_score, pair_class or single_class (default: suggested from the data)",
+    "loss": "loss name (default: the trainer's default, see README)",
+    "matryoshka_dims": "comma-separated embedding sizes to train at once, e.g. 384,256,128,64",
+    "validation_fraction": "share of train held out for validation when no --valid-split is given",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sbert-studio", description="Fine-tune sentence embedding models.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a model from a config file or flags")
+    train.add_argument("--config", help="YAML config (ours or AutoTrain's); flags override it")
+    train.add_argument("--train", action="store_true", help=argparse.SUPPRESS)  # AutoTrain's verb, accepted
+    train.add_argument("--backend", help=argparse.SUPPRESS)  # AutoTrain's, meaningless locally
+    for f in fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if str(f.type) == "bool":
+            train.add_argument(flag, dest=f.name, action="store_const", const=True, default=argparse.SUPPRESS)
+        else:
+            train.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, metavar=f.name.upper(), help=HELP.get(f.name))
+    commands.add_parser("app", help="launch the browser app")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "app":
+        import app
+
+        app.main()
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for noisy in ("httpx", "sentence_transformers", "transformers", "datasets"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return _train(args)
+    except StudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _train(args: argparse.Namespace) -> int:
+    from core.training import TrainingJob
+
+    given = {k: v for k, v in vars(args).items() if k not in ("command", "config", "train", "backend")}
+    config = load_config(args.config) if args.config else TrainConfig()
+    if given:
+        config = TrainConfig.from_dict(config.to_dict() | {"token": config.token} | given)
+    if config.token is None and os.environ.get("HF_TOKEN"):
+        config = config.replace(token=os.environ["HF_TOKEN"])
+    job = TrainingJob(config, progress_bar=True)
+    print(f"run folder: {job.run_dir}", file=sys.stderr)
+
+    def on_interrupt(signum, frame):  # first Ctrl-C stops cleanly and saves; a second one kills
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print("\nstopping after this step; the model trained so far will be saved (Ctrl-C again to abort)", file=sys.stderr)
+        job.stop()
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    final = job.run()
+    if final["state"] == "failed":
+        print(f"error: {final['error']}", file=sys.stderr)
+        print(f"the run folder {job.run_dir} keeps status.json and log.txt", file=sys.stderr)
+        return 1
+    if config.push_to_hub:
+        print("note: --push-to-hub is not available in this version yet; the model is in the run folder", file=sys.stderr)
+    print(f"{final['state']}: model saved to {job.folder.model_dir}", file=sys.stderr)
+    return 130 if final["state"] == "stopped" else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""From a config to checked, prepared data: read the splits, choose the trainer and roles, prepare.
+
+This is the one entry point the training job and the UI share; the steps live in core.tables,
+core.roles and core.prepare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.config import TrainConfig
+from core.prepare import Prepared, prepare_data
+from core.recipes import LossSpec, Recipe, get_recipe, resolve_loss
+from core.roles import ROLE_KEYS, suggest_roles, suggest_trainer
+from core.tables import read_source
+
+__all__ = ["TrainingData", "load_training_data"]
+
+
+@dataclass
+class TrainingData:
+    recipe: Recipe
+    loss: LossSpec
+    mapping: dict[str, str | None]
+    prepared: Prepared
+
+    @property
+    def report(self) -> dict:
+        return self.prepared.report
+
+
+def load_training_data(config: TrainConfig) -> TrainingData:
+    """Read, map and prepare the data named by `config`.
+
+    The trainer type is `config.trainer`, else suggested from the table; each role's column is
+    the one given, else AutoTrain's default name, else a suggestion. The report says which.
+
+    Raises:
+        DataError: unreadable data, a missing column, a bad value, too few rows.
+    """
+    train_df, train_info = read_source(config.data_path, config.train_split)
+    valid_df, valid_info = (None, None)
+    if config.valid_split:
+        valid_df, valid_info = read_source(config.data_path, config.valid_split)
+    trainer = config.trainer or suggest_trainer(train_df)
+    recipe = get_recipe(trainer)
+    loss = resolve_loss(recipe, config.loss)
+    suggested = suggest_roles(train_df, recipe)
+    mapping, chosen_by = {}, {}
+    for role in suggested:
+        given = getattr(config, ROLE_KEYS[role])
+        mapping[role] = given or suggested[role]
+        chosen_by[role] = "given" if given else "suggested"
+    score_range = (config.score_min, config.score_max) if config.score_min is not None else None
+    prepared = prepare_data(
+        train_df,
+        valid_df,
+        recipe,
+        mapping,
+        loss,
+        validation_fraction=config.validation_fraction,
+        seed=config.seed,
+        max_samples=config.max_samples,
+        score_range=score_range,
+    )
+    report = prepared.report
+    report["trainer_chosen_by"] = "given" if config.trainer else "suggested from the columns"
+    for role, how in chosen_by.items():
+        report["mapping"][role]["chosen_by"] = how
+    report["read"] = {"train": train_info.to_dict()} | ({"validation": valid_info.to_dict()} if valid_info else {})
+    return TrainingData(recipe, loss, mapping, prepared)

@@ -1,0 +1,36 @@
+"""Build the loss module for a recipe, optionally wrapped in MatryoshkaLoss."""
+
+from __future__ import annotations
+
+from core.errors import ConfigError
+from core.recipes import LossSpec
+
+__all__ = ["build_loss"]
+
+
+def build_loss(spec: LossSpec, model, *, num_labels: int = 0, matryoshka_dims: list[int] | None = None):
+    """The sentence-transformers loss named by `spec`, for `model`.
+
+    Args:
+        num_labels: classes, for SoftmaxLoss.
+        matryoshka_dims: embedding sizes to train at once; None: plain loss.
+    """
+    from sentence_transformers.sentence_transformer import losses
+
+    cls = getattr(losses, spec.name)
+    if spec.name == "SoftmaxLoss":
+        loss = cls(model, embedding_dimension=model.get_embedding_dimension(), num_labels=num_labels)
+    else:
+        loss = cls(model)
+    if not matryoshka_dims:
+        return loss
+    full = model.get_embedding_dimension()
+    if not spec.matryoshka:
+        raise ConfigError(
+            f"matryoshka_dims: {spec.name} cannot be wrapped in MatryoshkaLoss (its classifier takes full-size embeddings); "
+            "choose another loss or leave out --matryoshka-dims"
+        )
+    too_big = [d for d in matryoshka_dims if d > full]
+    if too_big:
+        raise ConfigError(f"matryoshka_dims: {too_big} exceed the model's embedding size {full}; use sizes up to {full}")
+    return losses.MatryoshkaLoss(model, loss, matryoshka_dims=sorted(matryoshka_dims, reverse=True))

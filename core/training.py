@@ -1,0 +1,230 @@
+"""The training job: one run, from config to saved model, in a background thread or in the foreground.
+
+`TrainingJob(config)` checks the config and creates the run folder at once (errors raise there,
+before anything runs). `start()` trains in a daemon thread; `run()` trains in the calling thread
+(the CLI, torchrun). `stop()` asks the trainer to stop after the current step; the model trained
+so far is still saved and the state is `stopped`. Any exception ends in state `failed` with a
+readable error in status.json and the traceback in log.txt.
+
+Evaluation: the recipe's evaluator runs before training (step 0, the baseline), at each
+evaluation step (through the trainer), and once more on the final model. Early stopping and
+best-model selection read the evaluator's primary metric.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import traceback
+from typing import Any
+
+from core.config import TrainConfig
+from core.errors import StudioError
+from core.evaluation import build_evaluator
+from core.losses import build_loss
+from core.models import load_model
+from core.run_state import TERMINAL_STATES, RunState
+from core.runs import RunFolder, is_main_process, new_run_dir
+from core.trainer_events import StudioCallback, eval_event
+
+__all__ = ["TrainingJob"]
+
+AUTO_LOG_POINTS = 50  # logging_steps=-1: about this many loss points per run
+AUTO_EVAL_POINTS = 5  # eval_steps unset: about this many evaluations per run
+
+
+class TrainingJob:
+    """One training run. See the module docstring."""
+
+    def __init__(self, config: TrainConfig, *, run_dir: str | None = None, progress_bar: bool = False) -> None:
+        self.config = config.check()
+        self.progress_bar = progress_bar
+        path = run_dir or config.project_name or new_run_dir(config.trainer)
+        self.folder = RunFolder(path, writer=is_main_process())
+        self.folder.create(config.to_yaml())
+        self.state = RunState(self.folder, trainer=config.trainer, model=config.model)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ control
+    def start(self) -> TrainingJob:
+        """Train in a background thread; returns at once."""
+        self._thread = threading.Thread(target=self.run, name=f"train-{self.folder.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the run to stop after the current step; the model so far is saved."""
+        if not self._stop.is_set() and self.state.state not in TERMINAL_STATES:
+            self._stop.set()
+            self.state.note("stop requested")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the background thread; True when the run has ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.state.state in TERMINAL_STATES
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.state.snapshot()
+
+    @property
+    def run_dir(self):
+        return self.folder.path
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    # ------------------------------------------------------------------ the run
+    def run(self) -> dict[str, Any]:
+        """Train in this thread; never raises. Returns the final snapshot."""
+        try:
+            self._train()
+        except StudioError as exc:
+            self.state.fail(str(exc))
+        except Exception as exc:  # noqa: BLE001 - every failure must reach the run's status
+            self.state.fail(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        return self.snapshot()
+
+    def _train(self) -> None:
+        from core.data import load_training_data
+
+        cfg, state = self.config, self.state
+        state.set_state("preparing")
+        data = load_training_data(cfg)
+        recipe, prepared = data.recipe, data.prepared
+        self.folder.write_json("data_report.json", prepared.report)
+        state.update(trainer=recipe.name, loss=data.loss.name, primary_metric=recipe.primary_metric)
+        mapping = ", ".join(f"{role} <- '{column}'" for role, column in data.mapping.items())
+        state.note(f"trainer {recipe.name} ({prepared.report['trainer_chosen_by']}), loss {data.loss.name}; columns: {mapping}")
+        state.note(f"rows: {len(prepared.train)} train, {len(prepared.valid)} validation")
+
+        model = load_model(cfg.model, max_seq_length=cfg.max_seq_length)
+        loss = build_loss(data.loss, model, num_labels=prepared.num_labels, matryoshka_dims=cfg.matryoshka_dims)
+        evaluator = build_evaluator(
+            recipe,
+            prepared.valid,
+            prepared.train,
+            loss=loss,
+            num_labels=prepared.num_labels,
+            batch_size=cfg.batch_size,
+            matryoshka_dims=cfg.matryoshka_dims,
+            seed=cfg.seed,
+        )
+        if self._stopped_before("baseline", model):
+            return
+        state.set_state("baseline")
+        baseline = evaluator(model)  # also fixes evaluator.primary_metric's full key
+        primary_key = evaluator.primary_metric
+        event = eval_event(baseline, primary_key, step=0, epoch=0.0)
+        self.folder.append_metrics(event)
+        state.update(primary_key=primary_key, baseline=event["primary"], last=event["primary"])
+        state.note(f"baseline {recipe.primary_metric}: {event['primary']:.4f}")
+        if self._stopped_before("training", model):
+            return
+
+        trainer = self._trainer(model, loss, evaluator, data, primary_key)
+        state.set_state("training")
+        trainer.train()
+        stopped = self._stop.is_set()
+        state.set_state("saving")
+        final = None
+        if not stopped:
+            metrics = trainer.evaluate()  # the final (best, when selected) model; logged by the callback
+            final = metrics.get(f"eval_{primary_key}")
+        trainer.save_model(str(self.folder.model_dir))
+        state.update(final=final)
+        if final is not None:
+            state.note(f"final {recipe.primary_metric}: {final:.4f} (baseline {state.snapshot()['baseline']:.4f})")
+        state.note(f"model saved to {self.folder.model_dir}")
+        state.set_state("stopped" if stopped else "finished")
+
+    def _stopped_before(self, stage: str, model) -> bool:
+        """When stop was asked before `stage`, save the model as it is and end as stopped."""
+        if not self._stop.is_set():
+            return False
+        self.state.set_state("saving")
+        if is_main_process():
+            model.save(str(self.folder.model_dir))
+        self.state.note(f"stopped before {stage}; model saved to {self.folder.model_dir}")
+        self.state.set_state("stopped")
+        return True
+
+    def _trainer(self, model, loss, evaluator, data, primary_key: str):
+        import torch
+        from datasets import Dataset
+        from sentence_transformers import SentenceTransformerTrainer
+        from transformers import EarlyStoppingCallback
+        from transformers.trainer_callback import PrinterCallback
+
+        cfg, prepared = self.config, data.prepared
+        world = int(__import__("os").environ.get("WORLD_SIZE", "1"))
+        steps_per_epoch = math.ceil(len(prepared.train) / (cfg.batch_size * cfg.gradient_accumulation * world))
+        total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
+        evaluating = cfg.eval_strategy != "no"
+        eval_steps = cfg.eval_steps or max(1, math.ceil(total_steps / AUTO_EVAL_POINTS))
+        args = _training_args(
+            cfg,
+            output_dir=str(self.folder.checkpoints_dir),
+            logging_steps=cfg.logging_steps if cfg.logging_steps > 0 else max(1, total_steps // AUTO_LOG_POINTS),
+            eval_steps=eval_steps,
+            metric=f"eval_{primary_key}" if evaluating else None,
+            greater_is_better=getattr(evaluator, "greater_is_better", True),
+            sampler=data.loss.sampler,
+            ddp_backend="gloo" if world > 1 and not torch.cuda.is_available() else None,
+            progress_bar=self.progress_bar,
+        )
+        callbacks = [StudioCallback(self.state, self.folder, self._stop, primary_key)]
+        if cfg.early_stopping_patience:
+            callbacks.append(EarlyStoppingCallback(cfg.early_stopping_patience, cfg.early_stopping_threshold))
+        trainer = SentenceTransformerTrainer(
+            model=model,
+            args=args,
+            train_dataset=Dataset.from_pandas(prepared.train, preserve_index=False),
+            loss=loss,
+            evaluator=evaluator if evaluating else None,
+            callbacks=callbacks,
+        )
+        if not self.progress_bar:
+            trainer.remove_callback(PrinterCallback)
+        return trainer
+
+
+def _training_args(
+    cfg: TrainConfig, *, output_dir, logging_steps, eval_steps, metric, greater_is_better, sampler, ddp_backend, progress_bar
+):
+    from sentence_transformers import SentenceTransformerTrainingArguments
+
+    evaluating = cfg.eval_strategy != "no"
+    return SentenceTransformerTrainingArguments(
+        output_dir=output_dir,
+        num_train_epochs=cfg.epochs,
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.batch_size,
+        learning_rate=cfg.lr,
+        warmup_steps=cfg.warmup_ratio,  # a float below 1 is a ratio of all steps in transformers 5
+        gradient_accumulation_steps=cfg.gradient_accumulation,
+        optim=cfg.optimizer,
+        lr_scheduler_type=cfg.scheduler,
+        weight_decay=cfg.weight_decay,
+        max_grad_norm=cfg.max_grad_norm,
+        seed=cfg.seed,
+        fp16=cfg.mixed_precision == "fp16",
+        bf16=cfg.mixed_precision == "bf16",
+        auto_find_batch_size=cfg.auto_find_batch_size,
+        logging_steps=logging_steps,
+        eval_strategy=cfg.eval_strategy,
+        eval_steps=eval_steps if cfg.eval_strategy == "steps" else None,
+        save_strategy=cfg.eval_strategy if evaluating else "no",
+        save_steps=eval_steps if cfg.eval_strategy == "steps" else None,
+        save_total_limit=cfg.save_total_limit,
+        save_only_model=True,  # checkpoints serve best-model selection, not resuming
+        load_best_model_at_end=evaluating,
+        metric_for_best_model=metric,
+        greater_is_better=greater_is_better,
+        batch_sampler=sampler,
+        report_to=[] if cfg.log == "none" else [cfg.log],
+        disable_tqdm=not progress_bar,
+        ddp_backend=ddp_backend,
+    )

@@ -1,0 +1,57 @@
+"""Builds a tiny BERT on the fly, so tests train real models in seconds without a network.
+
+The vocabulary is a WordPiece model trained with `tokenizers` on a few hundred generated
+sentences; the encoder has hidden size 32 and one layer (about 40k parameters).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+WORDS = (
+    "the a man woman child dog cat bird car plane train boat house city park river road "
+    "is are was plays runs eats reads drives flies sits walks sings cooks writes swims "
+    "quickly slowly happily loudly quietly red blue green small large old new happy sad "
+    "guitar piano ball book pizza cheese flute table window street garden kitchen music "
+    "what how why where who when question answer search query document paris london river "
+    "capital france england water fire engine computer phone apple banana orange coffee tea"
+).split()
+
+
+def corpus(n: int = 400) -> list[str]:
+    """Deterministic sentences over WORDS, enough to train a WordPiece vocab."""
+    out = []
+    for i in range(n):
+        k = 4 + i % 6
+        out.append(" ".join(WORDS[(i * 7 + j * 13) % len(WORDS)] for j in range(k)) + ".")
+    return out
+
+
+def build_tiny_bert(folder: str | Path) -> Path:
+    """Write a plain transformers BERT (model + fast tokenizer) into `folder` and return it."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(corpus(), trainers.WordPieceTrainer(vocab_size=400, special_tokens=special))
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
+    )
+    fast = BertTokenizerFast(tokenizer_object=tok, model_max_length=64)
+    fast.save_pretrained(folder)
+    config = BertConfig(
+        vocab_size=tok.get_vocab_size(),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    BertModel(config).save_pretrained(folder)
+    return folder

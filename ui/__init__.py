@@ -1,0 +1,1 @@
+"""Gradio UI: one module per tab. The only package that imports gradio."""
