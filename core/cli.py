@@ -56,14 +56,33 @@ def main(argv: list[str] | None = None) -> int:
 
         app.main()
         return 0
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for noisy in ("httpx", "sentence_transformers", "transformers", "datasets"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _console_logging()
     try:
         return _train(args)
     except StudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record is emitted (it may be replaced after set-up)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+_HANDLER = _StderrHandler()
+
+
+def _console_logging() -> None:
+    """The run's notes (mapping, rows, metrics, states) go to stderr, whatever the root logger does."""
+    _HANDLER.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("sbert_studio")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    if _HANDLER not in logger.handlers:
+        logger.addHandler(_HANDLER)
 
 
 def _train(args: argparse.Namespace) -> int:

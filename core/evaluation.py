@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.recipes import Recipe
 
-__all__ = ["build_evaluator", "EVAL_NAME"]
+__all__ = ["EVAL_NAME", "build_evaluator"]
 
 EVAL_NAME = "valid"
 
@@ -66,7 +66,9 @@ def _one(recipe, valid, train, name, dim, loss, num_labels, batch_size, seed):
         return ev.EmbeddingSimilarityEvaluator(list(valid["sentence1"]), list(valid["sentence2"]), list(valid["score"]), **common)
     if kind == "binary_classification":
         if num_labels == 2:
-            return ev.BinaryClassificationEvaluator(list(valid["sentence1"]), list(valid["sentence2"]), list(valid["label"]), **common)
+            return ev.BinaryClassificationEvaluator(
+                list(valid["sentence1"]), list(valid["sentence2"]), list(valid["label"]), **common
+            )
         from core.softmax_accuracy import SoftmaxAccuracyEvaluator
 
         return SoftmaxAccuracyEvaluator(list(valid["sentence1"]), list(valid["sentence2"]), list(valid["label"]), loss, **common)

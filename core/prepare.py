@@ -155,10 +155,11 @@ def _clean(df: pd.DataFrame, recipe: Recipe, mapping: dict, what: str) -> tuple[
     dropped = {k: v for k, v in dropped.items() if v}
     cleaned = out[keep]
     if len(cleaned) == 0:
-        reasons = ", ".join(f"{n} {k}" for k, v in dropped.items() for n in [v]) or "no rows"
+        reasons = ", ".join(f"{count} {reason}" for reason, count in dropped.items()) or "no rows"
+        roles = list(recipe.roles) + (["target"] if recipe.target else [])
         raise DataError(
             f"every {what} row was dropped while cleaning ({reasons}); check that the role mapping points at the "
-            f"right columns: {', '.join(f'{r} -> {mapping[r]}' for r in list(recipe.roles) + (['target'] if recipe.target else []))}"
+            f"right columns: {', '.join(f'{r} -> {mapping[r]}' for r in roles)}"
         )
     return cleaned, dropped
 
@@ -182,7 +183,10 @@ def _scale_scores(train, valid, column: str, declared):
         lo, hi = declared
         outside = every[(every < lo) | (every > hi)]
         if len(outside):
-            raise DataError(f"score {outside.iloc[0]} in column '{column}' is outside the declared range {lo}-{hi}; fix the value or the range")
+            raise DataError(
+                f"score {outside.iloc[0]} in column '{column}' is outside the declared range {lo}-{hi}; "
+                "fix the value or the range"
+            )
         info["scaled"] = f"from the declared range {lo}-{hi} to 0-1"
     elif low < 0 or high > 1:
         if high == low:
@@ -246,7 +250,7 @@ def _hold_out(train: pd.DataFrame, recipe: Recipe, fraction: float, seed: int):
     if recipe.target == "class":
         picked = []
         for _, group in train.groupby("label"):
-            count = int(round(len(group) * fraction))
+            count = round(len(group) * fraction)
             if len(group) >= 2:
                 count = max(1, count)
             picked += list(rng.permutation(group.index.to_numpy())[: min(count, len(group) - 1)])
@@ -254,12 +258,12 @@ def _hold_out(train: pd.DataFrame, recipe: Recipe, fraction: float, seed: int):
         valid_index = pd.Index(picked)
     elif recipe.name == "qa":
         questions = train["sentence1"].unique()
-        count = max(1, int(round(len(questions) * fraction)))
+        count = max(1, round(len(questions) * fraction))
         chosen = set(rng.permutation(questions)[:count])
         valid_index = train.index[train["sentence1"].isin(chosen).to_numpy()]
         how = f"held out {fraction:.0%} of the questions with all their answers (seed {seed})"
     else:
-        count = max(1, int(round(len(train) * fraction)))
+        count = max(1, round(len(train) * fraction))
         valid_index = pd.Index(rng.permutation(train.index.to_numpy())[:count])
         how = f"held out {fraction:.0%} of the training rows (seed {seed})"
     valid = train.loc[valid_index].sort_index()

@@ -26,9 +26,33 @@ ROLE_KEYS = {
 AUTOTRAIN_NAMES = {"sentence1": "sentence1", "sentence2": "sentence2", "sentence3": "sentence3", "target": "target"}
 SYNONYMS = {
     "sentence1": ("sentence1", "anchor", "query", "question", "premise", "text1", "sentencea", "s1", "sentence", "text", "q"),
-    "sentence2": ("sentence2", "positive", "pos", "answer", "hypothesis", "text2", "sentenceb", "s2", "document", "passage", "candidate", "response"),
+    "sentence2": (
+        "sentence2",
+        "positive",
+        "pos",
+        "answer",
+        "hypothesis",
+        "text2",
+        "sentenceb",
+        "s2",
+        "document",
+        "passage",
+        "candidate",
+        "response",
+    ),
     "sentence3": ("sentence3", "negative", "neg", "hardnegative", "text3", "s3"),
-    "target": ("target", "score", "label", "similarity", "relatedness", "quality", "class", "goldlabel", "isduplicate", "category"),
+    "target": (
+        "target",
+        "score",
+        "label",
+        "similarity",
+        "relatedness",
+        "quality",
+        "class",
+        "goldlabel",
+        "isduplicate",
+        "category",
+    ),
 }
 
 
@@ -46,8 +70,21 @@ def text_columns(df: pd.DataFrame) -> list[str]:
     return out
 
 
+def _is_identifier(df: pd.DataFrame, column: str) -> bool:
+    """An id column (named like one, or whole numbers all different) is never a target."""
+    name = _norm(column)
+    if name == "id" or (name.endswith("id") and len(name) <= 6):
+        return True
+    values = df[column].dropna()
+    return len(values) > 2 and values.nunique() == len(values) and bool((values % 1 == 0).all())
+
+
 def _target_candidates(df: pd.DataFrame, texts: list[str]) -> list[str]:
-    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+    numeric = [
+        c
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) and not _is_identifier(df, c)
+    ]
     few_valued = [c for c in texts if 1 < df[c].nunique(dropna=True) <= max(2, min(50, len(df) // 10))]
     return numeric + few_valued
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from core.runs import RunFolder
 
-__all__ = ["RunState", "TERMINAL_STATES"]
+__all__ = ["TERMINAL_STATES", "RunState"]
 
 logger = logging.getLogger("sbert_studio")
 TERMINAL_STATES = ("finished", "stopped", "failed")

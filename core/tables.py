@@ -21,11 +21,13 @@ from pathlib import Path
 import pandas as pd
 
 from core.errors import DataError
+from core.roles import SYNONYMS
 
 __all__ = ["ReadInfo", "read_file", "read_source"]
 
 SPLIT_EXTENSIONS = (".csv", ".tsv", ".jsonl", ".json", ".parquet", ".txt")
 DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
+KNOWN_NAMES = {name for names in SYNONYMS.values() for name in names if len(name) > 2}
 csv.field_size_limit(1 << 28)
 
 
@@ -108,7 +110,7 @@ def read_file(path: str | Path) -> tuple[pd.DataFrame, ReadInfo]:
     text, info.encoding = _decode(raw, path.name)
     stripped = text.lstrip()
     if stripped[:1] in ("[", "{"):
-        df = _read_json(stripped, info, path.name)
+        df = _read_json(stripped, info, path.name, path.suffix.lower())
     else:
         df = _read_delimited(text, info, path)
     return _finish(df, info, path)
@@ -129,8 +131,7 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
             except UnicodeDecodeError:
                 pass
         raise DataError(
-            f"'{name}' is binary, not a table; upload CSV, TSV, JSON, JSONL or Parquet "
-            "(a spreadsheet must be saved as CSV first)"
+            f"'{name}' is binary, not a table; upload CSV, TSV, JSON, JSONL or Parquet (a spreadsheet must be saved as CSV first)"
         )
     try:
         return raw.decode("utf-8"), "utf-8"
@@ -148,25 +149,20 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------------- JSON
-def _read_json(text: str, info: ReadInfo, name: str) -> pd.DataFrame:
+def _read_json(text: str, info: ReadInfo, name: str, suffix: str) -> pd.DataFrame:
     try:
         data = json.loads(text)
         info.format = "json"
     except json.JSONDecodeError as exc:
         if text[:1] != "{" or "Extra data" not in str(exc):
             raise DataError(f"'{name}' is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        data = None
+    if data is None:  # several objects: JSON Lines
         info.format = "jsonl"
-        data = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"'{name}' line {number} is not valid JSON ({err.msg}); each line of JSONL holds one object") from None
-            if not isinstance(record, dict):
-                raise DataError(f"'{name}' line {number} holds {type(record).__name__}, not an object like {{\"sentence1\": ...}}")
-            data.append(record)
+        data = _json_lines(text, name)
+    if isinstance(data, dict) and suffix in (".jsonl", ".ndjson") and not any(isinstance(v, list) for v in data.values()):
+        info.format = "jsonl"  # a JSONL file of one row
+        data = [data]
     if isinstance(data, dict):
         lists = {k: v for k, v in data.items() if isinstance(v, list)}
         if lists and len(lists) == len(data) and len({len(v) for v in lists.values()}) == 1:
@@ -179,14 +175,31 @@ def _read_json(text: str, info: ReadInfo, name: str) -> pd.DataFrame:
             data = records[0]
         else:
             raise DataError(
-                f"'{name}' holds one JSON object; expected a list of rows like [{{\"sentence1\": ..., \"sentence2\": ...}}] "
+                f'\'{name}\' holds one JSON object; expected a list of rows like [{{"sentence1": ..., "sentence2": ...}}] '
                 "or one object per line (JSONL)"
             )
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise DataError(f"'{name}' must be a list of objects (rows), e.g. [{{\"sentence1\": \"a\", \"sentence2\": \"b\"}}]")
+        raise DataError(f'\'{name}\' must be a list of objects (rows), e.g. [{{"sentence1": "a", "sentence2": "b"}}]')
     if not data:
         raise DataError(f"'{name}' holds no rows")
     return pd.DataFrame.from_records(data)
+
+
+def _json_lines(text: str, name: str) -> list[dict]:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(
+                f"'{name}' line {number} is not valid JSON ({err.msg}); each line of JSONL holds one object"
+            ) from None
+        if not isinstance(record, dict):
+            raise DataError(f"'{name}' line {number} holds {type(record).__name__}, not an object like {{\"sentence1\": ...}}")
+        records.append(record)
+    return records
 
 
 # ---------------------------------------------------------------------- delimited text
@@ -280,10 +293,13 @@ def _looks_like_header(first: list[str], body: list[list[str]]) -> bool:
         return False
     if any(len(c) > 40 or re.search(r"[.?!]$", c) for c in cells):
         return False
+    if any(re.sub(r"[^a-z0-9]", "", c.lower()) in KNOWN_NAMES for c in cells):
+        return True  # sentence1, anchor, question, score, label, ...
     head_len = sum(map(len, cells)) / len(cells)
     body_cells = [c.strip() for r in sample for c in r if c.strip()]
     body_len = sum(map(len, body_cells)) / max(1, len(body_cells))
-    return head_len * 2 <= body_len
+    identifiers = all(re.fullmatch(r"[\w#-]+", c) for c in cells)  # names rarely hold spaces; texts do
+    return head_len * (1.5 if identifiers else 2) <= body_len
 
 
 def _maybe_numeric(series: pd.Series) -> pd.Series:
@@ -302,7 +318,8 @@ def _dedupe(names: list[str], info: ReadInfo) -> list[str]:
         seen[name] += 1
         out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
     if out != names:
-        info.notes.append("duplicate column names were numbered: " + ", ".join(n for n, o in zip(out, names) if n != o))
+        renamed = [n for n, o in zip(out, names, strict=True) if n != o]
+        info.notes.append("duplicate column names were numbered: " + ", ".join(renamed))
     return out
 
 

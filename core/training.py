@@ -83,7 +83,7 @@ class TrainingJob:
             self._train()
         except StudioError as exc:
             self.state.fail(str(exc))
-        except Exception as exc:  # noqa: BLE001 - every failure must reach the run's status
+        except Exception as exc:
             self.state.fail(f"{type(exc).__name__}: {exc}", traceback.format_exc())
         return self.snapshot()
 
@@ -183,7 +183,7 @@ class TrainingJob:
             args=args,
             train_dataset=Dataset.from_pandas(prepared.train, preserve_index=False),
             loss=loss,
-            evaluator=evaluator if evaluating else None,
+            evaluator=evaluator,  # eval_strategy "no" skips periodic evaluation, not the baseline and final ones
             callbacks=callbacks,
         )
         if not self.progress_bar:

