@@ -64,7 +64,7 @@ class TrainConfig:
     batch_size: int = 32
     warmup_ratio: float = 0.1
     gradient_accumulation: int = 1
-    optimizer: str = "adamw_torch"
+    optimizer: str = "adamw_torch_fused"  # the trainer's own default since torch 2.8; faster than adamw_torch
     scheduler: str = "linear"
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0

@@ -71,6 +71,8 @@ class RunFolder:
 
     def create(self, config_yaml: str) -> None:
         """Make the folder and write config.yaml; refuse a folder that already holds a run."""
+        if not self.writer:
+            return  # other ranks of a distributed run: rank 0 checks and creates
         taken = [name for name in RUN_FILES if (self.path / name).exists()]
         if taken:
             raise RunFolderError(
@@ -79,8 +81,6 @@ class RunFolder:
             )
         if self.path.exists() and not self.path.is_dir():
             raise RunFolderError(f"'{self.path}' is a file, not a folder; choose another --project-name")
-        if not self.writer:
-            return
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / "config.yaml").write_text(config_yaml, encoding="utf-8")
 

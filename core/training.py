@@ -172,7 +172,7 @@ class TrainingJob:
             metric=f"eval_{primary_key}" if evaluating else None,
             greater_is_better=getattr(evaluator, "greater_is_better", True),
             sampler=data.loss.sampler,
-            ddp_backend="gloo" if world > 1 and not torch.cuda.is_available() else None,
+            cpu_processes=world > 1 and not torch.cuda.is_available(),
             progress_bar=self.progress_bar,
         )
         callbacks = [StudioCallback(self.state, self.folder, self._stop, primary_key)]
@@ -192,7 +192,7 @@ class TrainingJob:
 
 
 def _training_args(
-    cfg: TrainConfig, *, output_dir, logging_steps, eval_steps, metric, greater_is_better, sampler, ddp_backend, progress_bar
+    cfg: TrainConfig, *, output_dir, logging_steps, eval_steps, metric, greater_is_better, sampler, cpu_processes, progress_bar
 ):
     from sentence_transformers import SentenceTransformerTrainingArguments
 
@@ -226,5 +226,7 @@ def _training_args(
         batch_sampler=sampler,
         report_to=[] if cfg.log == "none" else [cfg.log],
         disable_tqdm=not progress_bar,
-        ddp_backend=ddp_backend,
+        # several processes without CUDA (torchrun on CPU): accelerate's MULTI_CPU mode with gloo
+        use_cpu=cpu_processes,
+        ddp_backend="gloo" if cpu_processes else None,
     )

@@ -25,6 +25,16 @@ def test_a_plain_transformers_folder_gets_mean_pooling(tiny_model):
     assert model.encode(["a man plays a guitar"]).shape == (1, 32)
 
 
+def test_a_sentence_transformers_folder_keeps_its_modules(tiny_model, tmp_path):
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize
+
+    SentenceTransformer(tiny_model).append(Normalize()).save(str(tmp_path / "st-model"))
+    model = load_model(str(tmp_path / "st-model"))
+    assert isinstance(model[-1], Normalize)
+    assert abs(float((model.encode(["a red car"]) ** 2).sum()) - 1.0) < 1e-4
+
+
 def test_a_folder_without_a_model_is_named(tmp_path):
     with pytest.raises(ModelError, match="holds no model"):
         resolve_model(str(tmp_path))

@@ -125,3 +125,12 @@ def test_real_snli_jsonl_and_triplets(shared_data):
     assert len(read_file(shared_data / "nli" / "snli_1.0_dev.jsonl")[0]) == 9842
     df, _ = read_file(shared_data / "nli" / "snli_dev_triplets.csv")
     assert list(df.columns) == ["anchor", "positive", "negative"] and len(df) == 2943
+
+
+def test_a_hub_dataset_id_offline_fails_at_once_naming_the_dataset():
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(DataError, match="dataset 'sentence-transformers/stsb' is not on this machine and HF_HUB_OFFLINE is set"):
+        read_source("sentence-transformers/stsb:default:validation", "train")
+    assert time.monotonic() - start < 5

@@ -1,0 +1,26 @@
+"""Each bench script runs on a tiny slice (no timing is asserted: figures live in bench/results)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_overhead_bench_runs_on_a_tiny_slice(tmp_path, tiny_model, shared_data):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "overhead.py"), "--rows", "24", "--repeats", "1",
+         "--model", tiny_model, "--batch-size", "8", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((tmp_path / "overhead.json").read_text())
+    assert set(result["runs"]) == {"studio", "plain"}
+    assert result["ratios"]["samples_per_second_ratio"] > 0 and result["ratios"]["peak_memory_ratio"] > 0
+    assert "studio / plain" in (tmp_path / "overhead.md").read_text()
