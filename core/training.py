@@ -101,6 +101,8 @@ class TrainingJob:
         state.note(f"rows: {len(prepared.train)} train, {len(prepared.valid)} validation")
 
         model = load_model(cfg.model, max_seq_length=cfg.max_seq_length)
+        if model.max_seq_length != cfg.max_seq_length:
+            state.note(f"max_seq_length {cfg.max_seq_length} is more than the model takes; using {model.max_seq_length}")
         loss = build_loss(data.loss, model, num_labels=prepared.num_labels, matryoshka_dims=cfg.matryoshka_dims)
         evaluator = build_evaluator(
             recipe,
@@ -127,7 +129,8 @@ class TrainingJob:
         trainer = self._trainer(model, loss, evaluator, data, primary_key)
         state.set_state("training")
         trainer.train()
-        stopped = self._stop.is_set()
+        # stopped only if the request cut training short (not a stop pressed after the last step)
+        stopped = self._stop.is_set() and trainer.state.global_step < trainer.state.max_steps
         state.set_state("saving")
         final = None
         if not stopped:

@@ -35,6 +35,12 @@ def test_a_sentence_transformers_folder_keeps_its_modules(tiny_model, tmp_path):
     assert abs(float((model.encode(["a red car"]) ** 2).sum()) - 1.0) < 1e-4
 
 
+def test_max_seq_length_beyond_the_model_is_capped_at_its_limit(tiny_model):
+    model = load_model(tiny_model, max_seq_length=512)  # the tiny BERT has 64 positions
+    assert model.max_seq_length == 64
+    assert model.encode(["word " * 300]).shape == (1, 32)
+
+
 def test_a_folder_without_a_model_is_named(tmp_path):
     with pytest.raises(ModelError, match="holds no model"):
         resolve_model(str(tmp_path))

@@ -97,6 +97,16 @@ def test_stop_ends_at_the_next_step_and_saves_the_model(data_for, tiny_model, tm
     assert json.loads((run / "status.json").read_text())["state"] == "stopped"
 
 
+def test_stop_before_the_baseline_saves_the_base_model_and_trains_nothing(data_for, tiny_model, tmp_path):
+    run = tmp_path / "run"
+    job = TrainingJob(TrainConfig(data_path=data_for("pair"), model=tiny_model, trainer="pair", **FAST), run_dir=str(run))
+    job.stop()
+    final = job.run()
+    assert final["state"] == "stopped" and final["step"] == 0
+    assert (run / "model" / "model.safetensors").exists()
+    assert "stopped before baseline" in (run / "log.txt").read_text()
+
+
 def test_an_exception_in_the_training_thread_ends_in_failed_with_the_error(data_for, tiny_model, tmp_path, monkeypatch):
     from core.trainer_events import StudioCallback
 
@@ -128,6 +138,17 @@ def test_early_stopping_uses_the_primary_metric(data_for, tiny_model, tmp_path):
     checkpoints = sorted((run / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     trainer_state = json.loads((checkpoints[-1] / "trainer_state.json").read_text())
     assert trainer_state["best_metric"] is not None
+
+
+def test_texts_longer_than_the_model_takes_train_after_capping_max_seq_length(tmp_path, tiny_model):
+    from conftest import rows_for, write_csv
+
+    header, rows = rows_for("pair", 40)
+    rows = [[a + " " + "word " * 200, b] for a, b in rows]
+    run = tmp_path / "run"
+    _, final = train(str(write_csv(tmp_path / "long.csv", header, rows)), tiny_model, run, trainer="pair", max_seq_length=256)
+    assert final["state"] == "finished", final["error"]
+    assert "max_seq_length 256 is more than the model takes; using 64" in (run / "log.txt").read_text()
 
 
 def test_a_folder_that_holds_a_run_is_never_overwritten(data_for, tiny_model, tmp_path):
