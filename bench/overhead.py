@@ -6,7 +6,7 @@ alternating. Reported per run: the trainer's training samples/s and the process'
 The figures of merit are the ratios studio/plain of the median samples/s (goal >= 0.97) and
 of the median peak memory (goal <= 1.10).
 
-    python bench/overhead.py                      # 1,000 pairs, 3 runs each, all-MiniLM-L6-v2
+    python bench/overhead.py                      # 1,000 pairs, 5 runs each, all-MiniLM-L6-v2
     python bench/overhead.py --rows 40 --repeats 1 --model PATH --out DIR   # smoke test
 """
 
@@ -49,7 +49,7 @@ def run_measured(command: list[str], env: dict) -> tuple[float, int, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--model", default=None, help="default: the bundled all-MiniLM-L6-v2")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--out", type=Path, default=RESULTS)

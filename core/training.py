@@ -155,7 +155,6 @@ class TrainingJob:
         return True
 
     def _trainer(self, model, loss, evaluator, data, primary_key: str):
-        import torch
         from datasets import Dataset
         from sentence_transformers import SentenceTransformerTrainer
         from transformers import EarlyStoppingCallback
@@ -175,7 +174,7 @@ class TrainingJob:
             metric=f"eval_{primary_key}" if evaluating else None,
             greater_is_better=getattr(evaluator, "greater_is_better", True),
             sampler=data.loss.sampler,
-            cpu_processes=world > 1 and not torch.cuda.is_available(),
+            cpu_processes=world > 1 and not _has_cuda(),
             progress_bar=self.progress_bar,
         )
         callbacks = [StudioCallback(self.state, self.folder, self._stop, primary_key)]
@@ -229,7 +228,14 @@ def _training_args(
         batch_sampler=sampler,
         report_to=[] if cfg.log == "none" else [cfg.log],
         disable_tqdm=not progress_bar,
+        dataloader_pin_memory=_has_cuda(),  # pinned memory only speeds up copies to a CUDA device
         # several processes without CUDA (torchrun on CPU): accelerate's MULTI_CPU mode with gloo
         use_cpu=cpu_processes,
         ddp_backend="gloo" if cpu_processes else None,
     )
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
