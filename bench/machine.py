@@ -38,9 +38,11 @@ def describe() -> dict:
 
 
 def write(name: str, data: dict, table: str, out: Path = RESULTS) -> tuple[Path, Path]:
-    """Write `<name>.json` and `<name>.md` under `out`."""
+    """Write `<name>.json` and `<name>.md` under `out`, and show the table and where it went."""
     out.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out / f"{name}.json", out / f"{name}.md"
     json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     md_path.write_text(table, encoding="utf-8")
+    print(table)
+    print(f"written: {json_path} {md_path}")
     return json_path, md_path

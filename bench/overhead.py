@@ -122,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| studio / plain | **{ratios['samples_per_second_ratio']:.3f}** (goal >= 0.97) | "
         f"**{ratios['peak_memory_ratio']:.3f}** (goal <= 1.10) |\n"
     )
-    json_path, md_path = write("overhead", result, table, args.out)
-    print(table)
-    print(f"written: {json_path} {md_path}")
+    write("overhead", result, table, args.out)
     return 0
 
 

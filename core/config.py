@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from core.errors import ConfigError
-from core.recipes import RECIPES, allowed_list, get_recipe, resolve_loss
+from core.recipes import allowed_list, get_recipe, resolve_loss
 
 __all__ = ["DEFAULT_MODEL", "TrainConfig", "load_config"]
 
@@ -135,14 +135,11 @@ class TrainConfig:
 
         need(bool(self.data_path), "data_path: missing; give a file, a folder or a Hub dataset id (--data-path)")
         need(bool(self.model), "model: missing; give a Hub id or a local folder (--model)")
-        if self.trainer is not None and self.trainer not in RECIPES:
+        if self.trainer is not None:  # None: suggested from the data, and the loss checked then
             try:
-                get_recipe(self.trainer)
-            except ConfigError as exc:
-                problems.append(str(exc).rstrip("."))
-        elif self.trainer is not None and self.loss:
-            try:
-                resolve_loss(get_recipe(self.trainer), self.loss)
+                recipe = get_recipe(self.trainer)
+                if self.loss:
+                    resolve_loss(recipe, self.loss)
             except ConfigError as exc:
                 problems.append(str(exc).rstrip("."))
         for name in ("lr", "epochs", "batch_size", "gradient_accumulation", "max_seq_length"):

@@ -14,6 +14,7 @@ best-model selection read the evaluator's primary metric.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import traceback
 from typing import Any
@@ -161,7 +162,7 @@ class TrainingJob:
         from transformers.trainer_callback import PrinterCallback
 
         cfg, prepared = self.config, data.prepared
-        world = int(__import__("os").environ.get("WORLD_SIZE", "1"))
+        world = int(os.environ.get("WORLD_SIZE", "1"))  # processes under torchrun / accelerate launch
         steps_per_epoch = math.ceil(len(prepared.train) / (cfg.batch_size * cfg.gradient_accumulation * world))
         total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
         evaluating = cfg.eval_strategy != "no"

@@ -24,3 +24,16 @@ def test_overhead_bench_runs_on_a_tiny_slice(tmp_path, tiny_model, shared_data):
     assert set(result["runs"]) == {"studio", "plain"}
     assert result["ratios"]["samples_per_second_ratio"] > 0 and result["ratios"]["peak_memory_ratio"] > 0
     assert "studio / plain" in (tmp_path / "overhead.md").read_text()
+
+
+@pytest.mark.slow
+def test_time_to_quality_bench_runs_on_a_tiny_slice(tmp_path, tiny_model, shared_data):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "time_to_quality.py"), "--rows", "48", "--dev-rows", "24",
+         "--model", tiny_model, "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((tmp_path / "time_to_quality.json").read_text())["summary"]
+    assert {"baseline", "autotrain_final", "studio_final", "time_ratio"} <= set(summary)
+    assert "AutoTrain defaults" in (tmp_path / "time_to_quality.md").read_text()
