@@ -23,7 +23,6 @@ ROLE_KEYS = {
     "sentence3": "sentence3_column",
     "target": "target_column",
 }
-AUTOTRAIN_NAMES = {"sentence1": "sentence1", "sentence2": "sentence2", "sentence3": "sentence3", "target": "target"}
 SYNONYMS = {
     "sentence1": ("sentence1", "anchor", "query", "question", "premise", "text1", "sentencea", "s1", "sentence", "text", "q"),
     "sentence2": (
@@ -98,8 +97,10 @@ def suggest_roles(df: pd.DataFrame, recipe: Recipe | None = None) -> dict[str, s
     want_target = recipe is None or recipe.target is not None
     mapping: dict[str, str | None] = {}
     used: set[str] = set()
-    if all(AUTOTRAIN_NAMES[r] in columns for r in roles) and (not want_target or recipe is None or "target" in columns):
-        mapping = {r: AUTOTRAIN_NAMES[r] for r in roles}
+    # AutoTrain's default column names are the role names themselves, plus `target`
+    target_needed = recipe is not None and recipe.target is not None
+    if all(r in columns for r in roles) and (not target_needed or "target" in columns):
+        mapping = {r: r for r in roles}
         if want_target and "target" in columns:
             mapping["target"] = "target"
         return _complete(mapping, roles, want_target)
@@ -109,7 +110,8 @@ def suggest_roles(df: pd.DataFrame, recipe: Recipe | None = None) -> dict[str, s
             column = by_norm.get(synonym)
             pool = targets if role == "target" else texts
             if column and column not in used and column in pool:
-                mapping[role], _ = column, used.add(column)
+                mapping[role] = column
+                used.add(column)
                 break
     if want_target and "target" not in mapping:
         free = [c for c in targets if c not in used]

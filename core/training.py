@@ -165,14 +165,12 @@ class TrainingJob:
         world = int(os.environ.get("WORLD_SIZE", "1"))  # processes under torchrun / accelerate launch
         steps_per_epoch = math.ceil(len(prepared.train) / (cfg.batch_size * cfg.gradient_accumulation * world))
         total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
-        evaluating = cfg.eval_strategy != "no"
-        eval_steps = cfg.eval_steps or max(1, math.ceil(total_steps / AUTO_EVAL_POINTS))
         args = _training_args(
             cfg,
             output_dir=str(self.folder.checkpoints_dir),
             logging_steps=cfg.logging_steps if cfg.logging_steps > 0 else max(1, total_steps // AUTO_LOG_POINTS),
-            eval_steps=eval_steps,
-            metric=f"eval_{primary_key}" if evaluating else None,
+            eval_steps=cfg.eval_steps or max(1, math.ceil(total_steps / AUTO_EVAL_POINTS)),
+            primary_key=primary_key,
             greater_is_better=getattr(evaluator, "greater_is_better", True),
             sampler=data.loss.sampler,
             cpu_processes=world > 1 and not _has_cuda(),
@@ -195,7 +193,16 @@ class TrainingJob:
 
 
 def _training_args(
-    cfg: TrainConfig, *, output_dir, logging_steps, eval_steps, metric, greater_is_better, sampler, cpu_processes, progress_bar
+    cfg: TrainConfig,
+    *,
+    output_dir,
+    logging_steps,
+    eval_steps,
+    primary_key,
+    greater_is_better,
+    sampler,
+    cpu_processes,
+    progress_bar,
 ):
     from sentence_transformers import SentenceTransformerTrainingArguments
 
@@ -219,12 +226,12 @@ def _training_args(
         logging_steps=logging_steps,
         eval_strategy=cfg.eval_strategy,
         eval_steps=eval_steps if cfg.eval_strategy == "steps" else None,
-        save_strategy=cfg.eval_strategy if evaluating else "no",
+        save_strategy=cfg.eval_strategy,  # a checkpoint per evaluation, for best-model selection
         save_steps=eval_steps if cfg.eval_strategy == "steps" else None,
         save_total_limit=cfg.save_total_limit,
         save_only_model=True,  # checkpoints serve best-model selection, not resuming
         load_best_model_at_end=evaluating,
-        metric_for_best_model=metric,
+        metric_for_best_model=f"eval_{primary_key}" if evaluating else None,
         greater_is_better=greater_is_better,
         batch_sampler=sampler,
         report_to=[] if cfg.log == "none" else [cfg.log],
