@@ -46,6 +46,7 @@ class RunState:
             "error": None,
             "created_at": now,
             "started_at": None,
+            "training_started_at": None,
             "finished_at": None,
             "updated_at": now,
             "pid": os.getpid(),
@@ -68,7 +69,8 @@ class RunState:
             self._write()
 
     def set_state(self, state: str) -> None:
-        extra = {"started_at": time.time()} if state == "preparing" else {}
+        stamps = {"preparing": "started_at", "training": "training_started_at"}  # the ETA counts from the latter
+        extra = {stamps[state]: time.time()} if state in stamps else {}
         if state in TERMINAL_STATES:
             extra["finished_at"] = time.time()
         self.update(state=state, **extra)

@@ -1,21 +1,144 @@
-"""The page. Until the app issue lands it says what the studio is and how to train from the console."""
+"""The page: the tabs of DESIGN.md, and the events that connect them.
+
+Each tab file builds its components and holds its handlers; this file wires events across tabs
+(the Data tab sets the trainer type of the Model tab, the Train tab reads the whole form).
+Key handlers carry `api_name`s so the app can be driven from gradio_client too.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 
-INTRO = """# SBERT Studio
-Fine-tune sentence embedding models on your own pairs, triplets or scored pairs.
+from core.tables import read_source
+from ui import data_tab, model_tab, train_tab
+from ui.errors import friendly
+from ui.form import Form
 
-The training core is ready; the data, model and training tabs come next. Meanwhile, train from the console:
+__all__ = ["CSS", "THEME", "build_app"]
 
-```
-sbert-studio train --data-path pairs.csv --trainer pair_score --project-name runs/my-run
-```
-"""
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+CSS = (ASSETS / "studio.css").read_text(encoding="utf-8")
+THEME = gr.themes.Soft(primary_hue="indigo")
+INTRO = (
+    "# SBERT Studio\n"
+    "Fine-tune a sentence embedding model on your own pairs, triplets or scored pairs: "
+    "**1** give it a table, **2** pick a base model and trainer, **3** train and watch it improve."
+)
 
 
 def build_app() -> gr.Blocks:
+    form = Form()
     with gr.Blocks(title="SBERT Studio") as demo:
-        gr.Markdown(INTRO)
+        gr.Markdown(INTRO, elem_id="intro")
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("1 · Data", id="data", elem_id="tab-data"):
+                data = data_tab.build(form)
+            with gr.Tab("2 · Model & trainer", id="model", elem_id="tab-model"):
+                model = model_tab.build(form)
+            with gr.Tab("3 · Train", id="train", elem_id="tab-train"):
+                train = train_tab.build(form)
+        _wire_data(form, data, model)
+        _wire_model(form, data, model)
+        _wire_train(form, train, demo)
     return demo
+
+
+def _wire_data(form: Form, data, model) -> None:
+    shown = [
+        data.data_path,
+        data.summary,
+        data.preview,
+        model.trainer,
+        *data.roles,
+        data.nli_premise,
+        data.nli_hypothesis,
+        data.nli_label,
+        data.mine_anchor,
+        data.mine_positive,
+    ]
+    report_inputs = form.inputs
+
+    @friendly
+    def report(values: dict) -> str:
+        return data_tab.check(form, values)
+
+    def quiet_report(values: dict) -> str:
+        """After a change: the report, or why it cannot be made yet (no pop-up for half-made choices)."""
+        return data_tab.check_quietly(form, values)
+
+    data.file.upload(data_tab.load_upload, data.file, shown, api_name="load_file").success(
+        quiet_report, report_inputs, data.report
+    )
+    data.hub_load.click(data_tab.load_hub, data.hub_id, shown, api_name="load_hub").success(
+        quiet_report, report_inputs, data.report
+    )
+    data.hub_id.submit(data_tab.load_hub, data.hub_id, shown).success(quiet_report, report_inputs, data.report)
+    data.example.input(data_tab.load_example, data.example, shown, api_name="load_example").success(
+        quiet_report, report_inputs, data.report
+    )
+    data.valid_file.change(data_tab.set_validation, data.valid_file, [data.valid_split, data.valid_note]).success(
+        quiet_report, report_inputs, data.report
+    )
+    for role in data.roles:
+        role.input(quiet_report, report_inputs, data.report)
+    data.check.click(report, report_inputs, data.report, api_name="check_data")
+    data.nli_make.click(
+        data_tab.make_nli,
+        [data.data_path, data.nli_premise, data.nli_hypothesis, data.nli_label, data.nli_output],
+        [*shown, data.recipe_note],
+        api_name="make_nli",
+    ).success(quiet_report, report_inputs, data.report)
+    data.mine_make.click(
+        data_tab.make_mined,
+        [data.data_path, data.mine_anchor, data.mine_positive, data.mine_negatives, model.model],
+        [*shown, data.recipe_note],
+        api_name="mine_hard_negatives",
+    ).success(quiet_report, report_inputs, data.report)
+
+
+def _wire_model(form: Form, data, model) -> None:
+    @friendly
+    def trainer_picked(trainer: str, data_path: str) -> list:
+        """The person chose a trainer type: roles suggested again for it (the table is re-read)."""
+        from core.recipes import get_recipe
+        from core.roles import suggest_roles
+
+        suggested = None
+        if data_path and trainer:
+            df, _ = read_source(data_path, "train")
+            suggested = suggest_roles(df, get_recipe(trainer))
+        return data_tab.role_updates(trainer, None, suggested)
+
+    def trainer_changed(trainer: str, loss: str) -> tuple:
+        return (
+            model_tab.describe_trainer(trainer),
+            model_tab.loss_update(trainer, loss),
+            *data_tab.role_updates(trainer, None, None),
+        )
+
+    model.trainer.change(trainer_changed, [model.trainer, model.loss], [model.trainer_note, model.loss, *data.roles])
+    model.trainer.input(trainer_picked, [model.trainer, data.data_path], data.roles).success(
+        lambda values: data_tab.check_quietly(form, values), form.inputs, data.report
+    )
+    model.model_load.click(model_tab.describe_model, model.model, model.model_facts, api_name="model_facts").success(
+        lambda values: data_tab.check_quietly(form, values), form.inputs, data.report
+    )
+    model.show.click(
+        lambda values: model_tab.show_config(form, values),
+        form.inputs,
+        [model.yaml, model.command, model.torchrun],
+        api_name="show_config",
+    )
+    model.yaml_file.upload(lambda path: model_tab.load_yaml(form, path), model.yaml_file, list(form.components.values()))
+
+
+def _wire_train(form: Form, train, demo: gr.Blocks) -> None:
+    shown = train_tab.outputs(train)
+    train.start.click(
+        lambda values: train_tab.start(form, values), form.inputs, [train.run_dir, train.timer, *shown], api_name="start_training"
+    )
+    train.stop.click(train_tab.stop, train.run_dir, train.status, api_name="stop_training")
+    train.timer.tick(train_tab.poll, train.run_dir, [train.timer, *shown], show_progress="hidden")
+    demo.load(train_tab.attach, None, [train.run_dir, train.timer, *shown])

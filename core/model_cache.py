@@ -1,0 +1,87 @@
+"""Loaded models, kept for reuse by the app (model facts, token lengths, mining; later the playground).
+
+Loading all-MiniLM-L6-v2 takes seconds and a bigger model much longer, so the last few models
+are kept in memory, keyed by reference. The training job loads its own copy: training changes
+the weights in place.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from core.models import load_model, model_token_limit
+
+__all__ = ["CURATED_MODELS", "cached_model", "model_facts", "peek_model"]
+
+KEEP = 2  # models kept in memory
+
+# The base models the app offers first; any Hub id or local folder works too.
+CURATED_MODELS = (
+    "sentence-transformers/all-MiniLM-L6-v2",
+    "sentence-transformers/all-MiniLM-L12-v2",
+    "sentence-transformers/all-mpnet-base-v2",
+    "sentence-transformers/multi-qa-mpnet-base-dot-v1",
+    "sentence-transformers/msmarco-distilbert-base-v4",
+    "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
+    "sentence-transformers/paraphrase-multilingual-mpnet-base-v2",
+    "sentence-transformers/LaBSE",
+    "sentence-transformers/gtr-t5-base",
+    "BAAI/bge-base-en-v1.5",
+    "intfloat/e5-base-v2",
+    "intfloat/multilingual-e5-base",
+    "microsoft/mpnet-base",
+    "bert-base-uncased",
+)
+
+_lock = threading.Lock()
+_models: OrderedDict[str, object] = OrderedDict()
+
+
+def cached_model(ref: str):
+    """The SentenceTransformer for `ref`, loaded once and kept among the last `KEEP` used.
+
+    Raises:
+        ModelError: the model cannot be resolved or loaded (see core.models).
+    """
+    ref = ref.strip()
+    with _lock:
+        if ref in _models:
+            _models.move_to_end(ref)
+            return _models[ref]
+    model = load_model(ref)  # outside the lock: loading may take long
+    with _lock:
+        _models[ref] = model
+        while len(_models) > KEEP:
+            _models.popitem(last=False)
+    return model
+
+
+def peek_model(ref: str):
+    """The model for `ref` if it is already loaded, else None (never loads)."""
+    with _lock:
+        return _models.get((ref or "").strip())
+
+
+def model_facts(model) -> dict:
+    """What a person wants to know about a base model before training it."""
+    pooling = next((m for m in model if type(m).__name__ == "Pooling"), None)
+    mode = None
+    if pooling is not None:
+        mode = getattr(pooling, "pooling_mode", None) or next(
+            (
+                k.removeprefix("pooling_mode_")
+                for k, v in pooling.get_config_dict().items()
+                if k.startswith("pooling_mode_") and v
+            ),
+            None,
+        )
+    return {
+        "dimension": model.get_sentence_embedding_dimension(),
+        "max_seq_length": model.max_seq_length,
+        "token_limit": model_token_limit(model),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "pooling": mode,
+        "normalized": any(type(m).__name__ == "Normalize" for m in model),
+        "modules": [type(m).__name__ for m in model],
+    }

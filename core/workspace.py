@@ -1,0 +1,55 @@
+"""Where tables made or uploaded in the app are kept: `<runs root>/../datasets` unless set.
+
+An uploaded file lives in the web server's temporary folder, and a table made by a data recipe
+lives only in memory; a run's config.yaml must point at a file that outlives both. So uploads
+are copied here and made tables written here, never overwriting an earlier file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from core.runs import runs_root
+
+__all__ = ["DATASETS_ENV", "datasets_root", "keep_file", "save_table"]
+
+DATASETS_ENV = "SBERT_STUDIO_DATASETS"
+
+
+def datasets_root() -> Path:
+    """$SBERT_STUDIO_DATASETS, else a `datasets` folder beside the runs folder."""
+    if os.environ.get(DATASETS_ENV):
+        return Path(os.environ[DATASETS_ENV])
+    return runs_root().absolute().parent / "datasets"
+
+
+def _free_path(name: str) -> Path:
+    """A path under the datasets root for `name` that holds no file yet (`name-2.csv`, ...)."""
+    root = datasets_root()
+    root.mkdir(parents=True, exist_ok=True)
+    stem, suffix = os.path.splitext(re.sub(r"[^\w.-]+", "_", Path(name).name) or "table.csv")
+    path, n = root / f"{stem}{suffix}", 1
+    while path.exists():
+        n += 1
+        path = root / f"{stem}-{n}{suffix}"
+    return path
+
+
+def keep_file(path: str | Path) -> Path:
+    """Copy a file (an upload) into the datasets folder under its own name; returns the copy."""
+    target = _free_path(Path(path).name)
+    shutil.copyfile(path, target)
+    return target
+
+
+def save_table(df: pd.DataFrame, name: str) -> Path:
+    """Write a made table as UTF-8 CSV, named `<name>-<yyyymmdd-hhmmss>.csv`; returns its path."""
+    target = _free_path(f"{name}-{datetime.now():%Y%m%d-%H%M%S}.csv")
+    df.to_csv(target, index=False)
+    return target

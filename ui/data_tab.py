@@ -1,0 +1,292 @@
+"""Tab 1, Data: a table from an upload, a Hub dataset id or a bundled example; roles; the data report; recipes.
+
+Reads: the file, id or example chosen. Writes: the `data_path` and `valid_split` states of the
+form (uploads are copied into the datasets folder first, so a run's config.yaml keeps pointing at
+a real file), the role dropdowns, and the trainer type suggested for the table.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import pandas as pd
+
+from core.errors import DataError, StudioError
+from core.recipes import RECIPES, get_recipe
+from core.roles import suggest_roles, suggest_trainer
+from core.tables import read_source
+from core.workspace import keep_file
+from ui.errors import friendly
+from ui.form import NONE, Form
+
+__all__ = ["EXAMPLES", "ROLES", "build", "open_source", "role_updates"]
+
+logger = logging.getLogger("sbert_studio.ui")
+PREVIEW_ROWS = 20
+ROLES = ("sentence1", "sentence2", "sentence3", "target")
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
+# bundled example -> its file; written for this project (see assets/examples/README.md)
+EXAMPLES = {
+    "pair: help-desk questions asked two ways": "pair.csv",
+    "qa: help-desk questions and the answers that solve them": "qa.csv",
+    "triplet: question, same question reworded, a near-miss question": "triplet.csv",
+    "pair_score: how alike two help-desk questions are (0-5)": "pair_score.csv",
+    "pair_class: duplicate help-desk questions (1) or not (0)": "pair_class.csv",
+    "single_class: help-desk questions and their topic": "single_class.csv",
+}
+TQDM_PROGRESS = gr.Progress(track_tqdm=True)  # a handler default: gradio drives it, following tqdm bars
+FILE_TYPES = [".csv", ".tsv", ".txt", ".json", ".jsonl", ".parquet"]
+
+
+def _choices(columns) -> list[tuple[str, str]]:
+    return [("— none —", NONE)] + [(str(c), str(c)) for c in columns]
+
+
+def role_updates(trainer: str | None, columns: list[str] | None, suggested: dict[str, str | None] | None) -> list:
+    """Dropdown updates for the four roles: the recipe's meaning as label, hidden when the trainer has no such role.
+
+    `columns` None keeps the choices; `suggested` None keeps the values.
+    """
+    recipe = RECIPES.get(trainer or "")
+    out = []
+    for role in ROLES:
+        if recipe is None:
+            visible, label = True, role
+        elif role == "target":
+            visible, label = recipe.target is not None, f"target ({recipe.target})" if recipe.target else "target"
+        else:
+            visible = role in recipe.roles
+            meaning = recipe.role_labels[recipe.roles.index(role)] if visible else role
+            label = f"{role} ({meaning})" if meaning != role else role
+        update: dict = {"label": label, "visible": visible}
+        if columns is not None:
+            update["choices"] = _choices(columns)
+        if suggested is not None:
+            update["value"] = (suggested.get(role) or NONE) if visible else NONE
+        out.append(gr.Dropdown(**update))
+    return out
+
+
+def open_source(data_path: str) -> dict:
+    """Read the train split of `data_path` and suggest a trainer type and roles for it.
+
+    Returns:
+        dict with `df` (the table), `preview` (first rows), `summary` (Markdown), `trainer`, `roles`.
+    """
+    df, info = read_source(data_path, "train")
+    trainer = suggest_trainer(df)
+    roles = suggest_roles(df, get_recipe(trainer))
+    notes = "".join(f"\n- {note}" for note in info.notes)
+    header = f"header {info.header}" if info.header else ""
+    details = ", ".join(x for x in (info.format, info.encoding, info.delimiter and f"{info.delimiter}-separated", header) if x)
+    summary = (
+        f"**{Path(info.source).name}**: {len(df):,} rows × {len(df.columns)} columns ({details}). "
+        f"Suggested trainer: **{trainer}**: {RECIPES[trainer].description}{notes}"
+    )
+    return {"df": df, "preview": df.head(PREVIEW_ROWS), "summary": summary, "trainer": trainer, "roles": roles}
+
+
+def _guess(columns: list[str], *names: str) -> str:
+    lowered = {c.lower(): c for c in columns}
+    return next((lowered[n] for n in names if n in lowered), NONE)
+
+
+def _shown(data_path: str) -> tuple:
+    opened = open_source(data_path)
+    columns = [str(c) for c in opened["df"].columns]
+    roles = opened["roles"]
+    guesses = (
+        _guess(columns, "premise", "sentence1"),
+        _guess(columns, "hypothesis", "sentence2"),
+        _guess(columns, "label", "gold_label", "target"),
+        roles.get("sentence1") or NONE,
+        roles.get("sentence2") or NONE,
+    )
+    recipe_columns = [gr.Dropdown(choices=_choices(columns), value=guess) for guess in guesses]
+    return (
+        data_path,
+        opened["summary"],
+        opened["preview"],
+        gr.Dropdown(value=opened["trainer"]),
+        *role_updates(opened["trainer"], columns, opened["roles"]),
+        *recipe_columns,
+    )
+
+
+@friendly
+def load_upload(file_path: str | None) -> tuple:
+    """An uploaded file: copied into the datasets folder, then read."""
+    if not file_path:
+        raise DataError("no file received; choose a CSV, TSV, JSON, JSONL or Parquet file")
+    return _shown(str(keep_file(file_path)))
+
+
+@friendly
+def load_hub(dataset_id: str) -> tuple:
+    """A Hub dataset `owner/name[:config[:split]]` (offline: fails within seconds, naming the id)."""
+    dataset_id = (dataset_id or "").strip()
+    if not dataset_id:
+        raise DataError("type a Hub dataset id such as sentence-transformers/stsb, optionally :config:split")
+    return _shown(dataset_id)  # a local path typed here works too
+
+
+@friendly
+def load_example(label: str | None) -> tuple:
+    if not label or label not in EXAMPLES:
+        raise DataError(f"pick one of the bundled examples: {', '.join(EXAMPLES)}")
+    return _shown(str(EXAMPLES_DIR / EXAMPLES[label]))
+
+
+@friendly
+def set_validation(file_path: str | None) -> tuple[str | None, str]:
+    """A separate validation file (read at once so a bad one is reported now, not at training)."""
+    if not file_path:
+        return None, "Validation: 10% of the training rows are held out (seeded)."
+    kept = keep_file(file_path)
+    df, _ = read_source(str(kept), "train")
+    return str(kept), f"Validation file **{Path(file_path).name}**: {len(df):,} rows; nothing is held out of training."
+
+
+@friendly
+def make_nli(data_path: str, premise: str, hypothesis: str, label: str, output: str) -> tuple:
+    """NLI rows -> a new triplet or scored-pair table, saved in the datasets folder and opened."""
+    from core.nli import nli_to_scored_pairs, nli_to_triplets
+
+    df = _table(data_path)
+    if output == "scored pairs":
+        made, report = nli_to_scored_pairs(df, premise, hypothesis, label)
+    else:
+        made, report = nli_to_triplets(df, premise, hypothesis, label)
+    return _made(made, report, "nli-" + output.replace(" ", "-"))
+
+
+@friendly
+def make_mined(data_path: str, anchor: str, positive: str, negatives: float, model_ref: str, progress=TQDM_PROGRESS):
+    """(anchor, positive) pairs -> triplets with hard negatives mined by the chosen base model."""
+    from core.hard_negatives import mine_triplets
+    from core.model_cache import cached_model
+
+    df = _table(data_path)
+    progress(0.0, desc=f"loading {model_ref}")
+    model = cached_model(model_ref)
+    made, report = mine_triplets(
+        df, anchor, positive, model, num_negatives=int(negatives or 1), progress=lambda f, m: progress(f, desc=m)
+    )
+    return _made(made, report, "mined-triplets")
+
+
+def _table(data_path: str) -> pd.DataFrame:
+    if not data_path:
+        raise DataError("load a table first (upload, Hub id or example), then make a new one from it")
+    return read_source(data_path, "train")[0]
+
+
+def _made(made: pd.DataFrame, report: dict, name: str) -> tuple:
+    from core.workspace import save_table
+
+    path = save_table(made, name)
+    facts = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.items() if not isinstance(v, dict))
+    note = f"Made **{path.name}** ({len(made):,} rows; {facts}). It is now the training table; the original is unchanged."
+    return (*_shown(str(path)), note)
+
+
+@friendly
+def check(form: Form, values: dict) -> str:
+    """Prepare the data as training would (nothing is written) and report what was done, as Markdown."""
+    from core.data import load_training_data
+    from core.model_cache import peek_model
+    from core.models import model_token_limit
+    from core.report_text import report_markdown
+    from core.token_stats import token_lengths
+
+    config = form.config(values)
+    if not config.data_path:
+        raise DataError("no table yet: upload a file, type a Hub dataset id, or pick a bundled example")
+    data = load_training_data(config)
+    report = dict(data.report)
+    model = peek_model(config.model)
+    if model is not None:
+        limit = model_token_limit(model)
+        texts = [t for role in data.recipe.roles for t in data.prepared.train[role]]
+        report["token_lengths"] = token_lengths(
+            texts, model.tokenizer, min(config.max_seq_length, limit or config.max_seq_length)
+        )
+    else:
+        report["token_lengths_note"] = "press “Load model facts” on the Model tab to measure them against max_seq_length"
+    return report_markdown(report)
+
+
+def check_quietly(form: Form, values: dict) -> str:
+    """`check` for events fired while a person is still choosing: a problem is shown in the report, not raised."""
+    try:
+        return check.__wrapped__(form, values)
+    except StudioError as exc:
+        return f"**Not ready to train:** {exc}"
+    except Exception as exc:  # a bug; logged with its traceback, shown in one line
+        logger.exception("data check failed")
+        return f"**The data check failed unexpectedly** ({type(exc).__name__}: {exc}). The app is still running."
+
+
+def build(form: Form) -> SimpleNamespace:
+    """The Data tab's components (wired in ui.layout, which also holds the other tabs)."""
+    ui = SimpleNamespace()
+    ui.data_path = form.add("data_path", gr.State(""))
+    ui.valid_split = form.add("valid_split", gr.State(None))
+    gr.Markdown(
+        "Give the studio a table: one row per training example. Pairs (two texts that belong together), "
+        "triplets (anchor, positive, negative), pairs with a similarity score, or texts with a class label."
+    )
+    with gr.Row():
+        ui.file = gr.File(label="Upload a table", file_types=FILE_TYPES, type="filepath", elem_id="data-file", height=120)
+        with gr.Column():
+            with gr.Row():
+                ui.hub_id = gr.Textbox(
+                    label="or a Hub dataset id", placeholder="owner/name:config:split", elem_id="data-hub-id", scale=3
+                )
+                ui.hub_load = gr.Button("Load", elem_id="data-hub-load", scale=1)
+            ui.example = gr.Dropdown(list(EXAMPLES), value=None, label="or a bundled example", elem_id="data-example")
+    ui.summary = gr.Markdown(elem_id="data-summary")
+    ui.preview = gr.Dataframe(label="First rows", interactive=False, elem_id="data-preview", max_height=320, wrap=True)
+    gr.Markdown("**Roles**: which column plays which part (pre-filled by suggestion; change them if they are wrong).")
+    with gr.Row():
+        ui.roles = [
+            form.add(
+                f"{role}_column",
+                gr.Dropdown(_choices([]), value=NONE, label=role, elem_id=f"role-{role}", allow_custom_value=True),
+            )
+            for role in ROLES
+        ]
+    with gr.Row():
+        ui.valid_file = gr.File(
+            label="Validation file (optional)", file_types=FILE_TYPES, type="filepath", elem_id="data-valid-file", height=100
+        )
+        ui.valid_note = gr.Markdown("Validation: 10% of the training rows are held out (seeded).", elem_id="data-valid-note")
+    ui.check = gr.Button("Check data", elem_id="data-check")
+    ui.report = gr.Markdown(elem_id="data-report")
+    with gr.Accordion("Data recipes: make a new table from this one", open=False, elem_id="data-recipes"):
+        gr.Markdown(
+            "**NLI → triplets or scored pairs.** Rows of premise, hypothesis and an entailment / neutral / contradiction "
+            "label become (anchor, positive, negative) triplets, or pairs scored 1 / 0.5 / 0."
+        )
+        with gr.Row():
+            ui.nli_premise = gr.Dropdown(_choices([]), label="premise", elem_id="nli-premise")
+            ui.nli_hypothesis = gr.Dropdown(_choices([]), label="hypothesis", elem_id="nli-hypothesis")
+            ui.nli_label = gr.Dropdown(_choices([]), label="label", elem_id="nli-label")
+            ui.nli_output = gr.Radio(["triplets", "scored pairs"], value="triplets", label="make", elem_id="nli-output")
+        ui.nli_make = gr.Button("Make NLI table", elem_id="nli-make")
+        gr.Markdown(
+            "**Hard-negative mining.** (anchor, positive) pairs become (anchor, positive, negative) triplets: for each "
+            "anchor, a model picks a text from the positives that looks close but is not its positive."
+        )
+        with gr.Row():
+            ui.mine_anchor = gr.Dropdown(_choices([]), label="anchor", elem_id="mine-anchor")
+            ui.mine_positive = gr.Dropdown(_choices([]), label="positive", elem_id="mine-positive")
+            ui.mine_negatives = gr.Number(
+                1, label="negatives per pair", precision=0, minimum=1, maximum=10, elem_id="mine-negatives"
+            )
+        ui.mine_make = gr.Button("Mine hard negatives (uses the base model of the Model tab)", elem_id="mine-make")
+        ui.recipe_note = gr.Markdown(elem_id="recipe-note")
+    return ui

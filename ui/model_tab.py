@@ -1,0 +1,123 @@
+"""Tab 2, Model & trainer: base model, trainer type and loss, parameters, the config and its commands.
+
+Reads and writes the form's model, trainer, loss and parameter fields. "Show config & command"
+renders the run as YAML plus the console commands; a YAML file loads back into the whole form.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gradio as gr
+
+from core.command import commands
+from core.config import DEFAULT_MODEL, load_config
+from core.errors import ConfigError
+from core.model_cache import CURATED_MODELS
+from core.recipes import RECIPES
+from ui.errors import friendly
+from ui.form import ADVANCED, BASIC, Form, param_component
+
+__all__ = ["build", "describe_model", "describe_trainer", "loss_update"]
+
+
+@friendly
+def describe_model(ref: str) -> str:
+    """Load the model (kept in memory for reuse) and list its facts."""
+    from core.model_cache import cached_model, model_facts
+
+    ref = (ref or "").strip()
+    if not ref:
+        raise ConfigError("base model: missing; pick one from the list, or type a Hub id or a local folder")
+    facts = model_facts(cached_model(ref))
+    limit = facts["token_limit"]
+    return (
+        f"**{ref}**: {facts['dimension']}-dimensional embeddings · max sequence length {facts['max_seq_length']} tokens"
+        + (f" (the model takes at most {limit})" if limit else "")
+        + f" · {facts['parameters'] / 1e6:.1f} M parameters · pooling {facts['pooling'] or 'none'}"
+        + (" · normalised" if facts["normalized"] else "")
+        + f"\n\nModules: {' → '.join(facts['modules'])}"
+    )
+
+
+def describe_trainer(trainer: str | None) -> str:
+    recipe = RECIPES.get(trainer or "")
+    if recipe is None:
+        return "Pick a trainer type; loading a table suggests one."
+    roles = ", ".join(
+        f"{role} ({label})" if role != label else role for role, label in zip(recipe.roles, recipe.role_labels, strict=True)
+    )
+    target = {"score": " + a similarity score", "class": " + a class label", None: ""}[recipe.target]
+    return f"**{recipe.name}**: {recipe.description}\n\nColumns: {roles}{target}. Validation metric: {recipe.primary_metric}."
+
+
+def loss_update(trainer: str | None, loss: str | None) -> gr.Dropdown:
+    """Only the losses the trainer allows; the current one is kept when allowed, else the default."""
+    recipe = RECIPES.get(trainer or "")
+    if recipe is None:
+        return gr.Dropdown(choices=[], value=None)
+    return gr.Dropdown(choices=list(recipe.losses), value=loss if loss in recipe.losses else recipe.default_loss)
+
+
+@friendly
+def show_config(form: Form, values: dict) -> tuple[str, str, str]:
+    config = form.config(values).check()
+    out = commands(config)
+    return out["yaml"], out["train"], out["torchrun"]
+
+
+def build(form: Form) -> SimpleNamespace:
+    ui = SimpleNamespace()
+    with gr.Row():
+        with gr.Column(scale=3):
+            ui.model = form.add(
+                "model",
+                gr.Dropdown(
+                    list(CURATED_MODELS),
+                    value=DEFAULT_MODEL,
+                    label="Base model (pick one, or type a Hub id or a local folder)",
+                    allow_custom_value=True,
+                    elem_id="base-model",
+                ),
+            )
+        ui.model_load = gr.Button("Load model facts", elem_id="model-load", scale=1)
+    ui.model_facts = gr.Markdown(
+        f"The default, {DEFAULT_MODEL}, ships with the studio and works offline; other Hub ids need a network.",
+        elem_id="model-facts",
+    )
+    with gr.Row():
+        ui.trainer = form.add(
+            "trainer",
+            gr.Dropdown(list(RECIPES), value=None, label="Trainer type", elem_id="trainer-type", allow_custom_value=False),
+        )
+        ui.loss = form.add("loss", gr.Dropdown([], value=None, label="Loss", elem_id="loss", allow_custom_value=False))
+    ui.trainer_note = gr.Markdown(describe_trainer(None), elem_id="trainer-note")
+    with gr.Row():
+        ui.basic = [form.add(name, param_component(name)) for name in BASIC]
+    with gr.Accordion("Advanced parameters (same defaults as the CLI)", open=False, elem_id="advanced"):
+        with gr.Row():
+            ui.advanced = [form.add(name, param_component(name)) for name in ADVANCED[:6]]
+        with gr.Row():
+            ui.advanced += [form.add(name, param_component(name)) for name in ADVANCED[6:13]]
+        with gr.Row():
+            ui.advanced += [form.add(name, param_component(name)) for name in ADVANCED[13:]]
+    with gr.Row():
+        ui.show = gr.Button("Show config & command", elem_id="show-config")
+        ui.yaml_file = gr.File(
+            label="Load a YAML config", file_types=[".yaml", ".yml"], type="filepath", elem_id="config-file", height=100
+        )
+    ui.yaml = gr.Code(label="config.yaml", language="yaml", elem_id="config-yaml")
+    ui.command = gr.Code(label="Train from the console", language="shell", elem_id="config-command")
+    ui.torchrun = gr.Code(label="… on every GPU of the machine (torchrun, DDP)", language="shell", elem_id="config-torchrun")
+    return ui
+
+
+@friendly
+def load_yaml(form: Form, file_path: str | None) -> dict:
+    """Fill the form from a YAML config (ours or AutoTrain's)."""
+    if not file_path:
+        return {}
+    config = load_config(file_path)
+    updates = form.updates(config)
+    updates[form.components["loss"]] = loss_update(config.trainer, config.loss)
+    return updates

@@ -1,0 +1,149 @@
+"""Tab 3, Train: start and stop a run, watch it live, read the before/after at the end.
+
+Reads: the whole form (start), the run shown (`run_dir` state). Writes: nothing on disk itself;
+the job (core.jobs) writes the run folder, and a `gr.Timer` re-reads it once a second while the
+run trains (the timer is off when nothing runs). Loading the page re-attaches to the job that
+trains, or shows the last one.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import pandas as pd
+
+from core.jobs import registry
+from core.progress import before_after, loss_series, metric_series, progress
+from core.run_state import TERMINAL_STATES
+from core.runs import RunFolder
+from ui.errors import friendly
+from ui.form import Form
+from ui.plots import loss_figure, metric_figure, metric_title
+
+__all__ = ["attach", "build", "poll", "render", "start", "stop"]
+
+LOG_LINES = 30
+STATE_WORDS = {
+    "queued": "queued",
+    "preparing": "preparing the data and loading the model",
+    "baseline": "measuring the base model (the baseline)",
+    "training": "training",
+    "saving": "saving the model",
+    "finished": "finished",
+    "stopped": "stopped (the model trained so far is saved)",
+    "failed": "failed",
+}
+
+
+def _snapshot(run_dir: str) -> dict | None:
+    job = registry.get(Path(run_dir).name)
+    if job is not None and str(job.folder.path) == str(Path(run_dir)):
+        return job.snapshot()
+    return RunFolder(run_dir).read_status()
+
+
+def render(run_dir: str | None) -> tuple:
+    """Everything the Train tab shows for one run: status, progress, plots, log tail, summary, folder."""
+    if not run_dir:
+        return ("No run yet: set up data and model, then press Start.", _bar(None), None, None, "", None, "")
+    folder = RunFolder(run_dir)
+    snap = _snapshot(run_dir) or {"state": "queued"}
+    events = folder.read_metrics()
+    state = snap.get("state", "queued")
+    status = f"**{snap.get('run', folder.name)}**: {STATE_WORDS.get(state, state)}"
+    if snap.get("error"):
+        status += f"\n\n**Error:** {snap['error']}"
+    title = metric_title(snap.get("primary_key"), snap.get("primary_metric"))
+    losses, metrics = loss_series(events), metric_series(events)
+    loss_plot = loss_figure(losses) if losses["step"] else None
+    metric_plot = metric_figure(metrics, title, snap.get("baseline")) if metrics["step"] else None
+    try:
+        log = "\n".join((folder.path / "log.txt").read_text(encoding="utf-8").splitlines()[-LOG_LINES:])
+    except FileNotFoundError:
+        log = ""
+    table = None
+    if state in TERMINAL_STATES:
+        rows = before_after(events, snap.get("primary_key"))
+        table = pd.DataFrame(rows).round(4) if rows else None
+    where = f"Run folder: `{folder.path.resolve()}`" + (" · model in `model/`" if (folder.path / "model").is_dir() else "")
+    return (status, _bar(snap), loss_plot, metric_plot, log, table, where)
+
+
+def _bar(snap: dict | None) -> str:
+    """The progress bar as HTML: a filled track and `step/total · epoch · elapsed · ETA`."""
+    if not snap:
+        return (
+            '<div class="studio-progress"><div class="track"><div class="fill" style="width:0%"></div></div><span>–</span></div>'
+        )
+    info = progress(snap)
+    percent = 100.0 if snap.get("state") == "finished" else info["fraction"] * 100
+    return (
+        f'<div class="studio-progress" data-state="{html.escape(str(snap.get("state")))}" data-step="{info["step"]}" '
+        f'data-max-steps="{info["max_steps"] or ""}"><div class="track">'
+        f'<div class="fill" style="width:{percent:.1f}%"></div></div>'
+        f"<span>{html.escape(info['text'])}</span></div>"
+    )
+
+
+@friendly
+def start(form: Form, values: dict) -> tuple:
+    """Start a run from the form. Refused (with the running run's name) while another trains."""
+    config = form.config(values)
+    job = registry.start(config)
+    gr.Info(f"Run {job.folder.name} started")
+    return (str(job.folder.path), gr.Timer(active=True), *render(str(job.folder.path)))
+
+
+@friendly
+def stop(run_dir: str | None) -> str:
+    job = registry.get(Path(run_dir).name) if run_dir else None
+    if job is None or job.state.state in TERMINAL_STATES:
+        gr.Warning("No run is training; nothing to stop.")
+        return render(run_dir)[0]
+    job.stop()
+    return f"**{job.folder.name}**: stop requested; the model trained so far will be saved"
+
+
+def poll(run_dir: str | None) -> tuple:
+    """One timer tick: the run as it is now; the timer switches itself off once the run has ended."""
+    try:
+        shown = render(run_dir)
+        snap = _snapshot(run_dir) if run_dir else None
+    except Exception:  # a half-written file must not kill the timer's page; next tick reads again
+        return (gr.Timer(active=True), *[gr.skip()] * 7)
+    ended = snap is None or snap.get("state") in TERMINAL_STATES
+    return (gr.Timer(active=not ended), *shown)
+
+
+def attach() -> tuple:
+    """Page load: show the job that trains (and poll it), else the last run of this server."""
+    job = registry.current()
+    run_dir = str(job.folder.path) if job else None
+    running = job is not None and job.state.state not in TERMINAL_STATES
+    return (run_dir, gr.Timer(active=running), *render(run_dir))
+
+
+def build(form: Form) -> SimpleNamespace:
+    ui = SimpleNamespace()
+    ui.run_dir = gr.State(None)
+    ui.timer = gr.Timer(1.0, active=False)
+    with gr.Row():
+        ui.start = gr.Button("Start training", variant="primary", elem_id="train-start")
+        ui.stop = gr.Button("Stop", variant="stop", elem_id="train-stop")
+    ui.status = gr.Markdown("No run yet: set up data and model, then press Start.", elem_id="train-status")
+    ui.progress = gr.HTML(_bar(None), elem_id="train-progress")
+    with gr.Row():
+        ui.loss_plot = gr.Plot(label="Training loss", elem_id="loss-plot")
+        ui.metric_plot = gr.Plot(label="Validation metric", elem_id="metric-plot")
+    ui.summary = gr.Dataframe(label="Before → after (validation)", interactive=False, elem_id="train-summary")
+    ui.folder = gr.Markdown(elem_id="train-folder")
+    ui.log = gr.Textbox(label="Log (last lines)", lines=8, max_lines=12, interactive=False, elem_id="train-log", autoscroll=True)
+    return ui
+
+
+def outputs(ui: SimpleNamespace) -> list:
+    """The components `render` fills, in its order."""
+    return [ui.status, ui.progress, ui.loss_plot, ui.metric_plot, ui.log, ui.summary, ui.folder]
