@@ -67,7 +67,7 @@ def _shown(name: str, value: Any) -> Any:
     """A config value as its component shows it."""
     if name == "matryoshka_dims":
         return ",".join(map(str, value)) if value else ""
-    if value is None and (name in CHOICES or _TYPES[name].startswith("str")):
+    if value is None:
         return ""
     return value
 
@@ -80,7 +80,7 @@ def param_component(name: str) -> gr.components.Component:
     kind = _TYPES[name]
     if name in CHOICES:
         return gr.Dropdown(list(CHOICES[name]), value=value, label=label, elem_id=elem_id, allow_custom_value=True)
-    if kind.startswith(("int", "float")):
+    if kind.startswith(("int", "float")) and "None" not in kind:  # optional numbers are text boxes: empty means None
         return gr.Number(value=value, label=label, elem_id=elem_id, precision=0 if kind.startswith("int") else None)
     return gr.Textbox(value=value, label=label, elem_id=elem_id)
 

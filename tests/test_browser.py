@@ -1,0 +1,109 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright, against the app served for real.
+
+A person uploads a CSV, keeps the suggested roles, types the path of the tiny test model, trains,
+and watches the loss plot gain points until the state reads finished; then starts a longer run
+and stops it halfway. The browser must exist: in CI `.ci/run` installs it, and a missing one
+fails here rather than skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from conftest import rows_for, write_csv
+from live_app import serve_app
+
+pytestmark = pytest.mark.slow
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def page(runs_root, tmp_path, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)"
+    monkeypatch.setenv("SBERT_STUDIO_DATASETS", str(tmp_path / "datasets"))
+    with serve_app() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        page.goto(url)
+        yield page
+        browser.close()
+
+
+def loss_points(page) -> int:
+    """How many raw loss points the plotly chart in #loss-plot holds now."""
+    return page.evaluate(
+        "() => { const g = document.querySelector('#loss-plot .js-plotly-plot');"
+        " return g && g.data && g.data.length ? g.data[0].x.length : 0; }"
+    )
+
+
+def progress_state(page) -> str | None:
+    return page.get_attribute("#train-progress .studio-progress", "data-state")
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=re.compile(name)).click()
+
+
+def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_model, tmp_path):
+    _, rows = rows_for("pair_score", 400)
+    csv_path = write_csv(tmp_path / "similar.csv", ["sentence1", "sentence2", "score"], rows)
+
+    page.set_input_files("#data-file input[type=file]", str(csv_path))
+    page.wait_for_selector("#data-preview >> text=sentence2")
+    assert page.input_value("#role-sentence1 input") == "sentence1"
+    assert page.input_value("#role-target input") == "score"
+    page.wait_for_selector("#data-report >> text=CoSENTLoss")
+
+    open_tab(page, "Model")
+    assert page.input_value("#trainer-type input") == "pair_score"
+    page.fill("#base-model input", tiny_model)
+    page.keyboard.press("Enter")
+    page.fill("#param-epochs input", "4")
+    page.fill("#param-batch-size input", "4")
+
+    open_tab(page, "Train")
+    page.click("#train-start")
+    seen, deadline = set(), time.time() + 180
+    while time.time() < deadline and progress_state(page) != "finished":
+        seen.add(loss_points(page))
+        assert progress_state(page) != "failed", page.inner_text("#train-status")
+        time.sleep(0.3)
+    assert progress_state(page) == "finished", page.inner_text("#train-status")
+    seen.add(loss_points(page))
+    assert len({n for n in seen if n > 0}) >= 2, f"the loss plot never gained points while training: {sorted(seen)}"
+    assert "finished" in page.inner_text("#train-status")
+    page.wait_for_function("() => document.querySelector('#train-summary').innerText.includes('valid_spearman_cosine')")
+
+    # a second, longer run: stopped halfway, it ends as stopped with its model saved
+    open_tab(page, "Model")
+    page.fill("#param-epochs input", "200")
+    open_tab(page, "Train")
+    page.click("#train-start")
+    page.wait_for_function(
+        "() => { const p = document.querySelector('#train-progress .studio-progress');"
+        " return p && p.dataset.state === 'training' && Number(p.dataset.step) > 0; }"
+    )
+    page.click("#train-start")  # a second start while it trains is refused, naming the run
+    page.wait_for_selector("text=is still training")
+    page.click("#train-stop")
+    page.wait_for_function("() => document.querySelector('#train-progress .studio-progress').dataset.state === 'stopped'")
+    step = int(page.get_attribute("#train-progress .studio-progress", "data-step"))
+    total = int(page.get_attribute("#train-progress .studio-progress", "data-max-steps"))
+    assert 0 < step < total
+    assert "model in `model/`" in page.inner_text("#train-folder") or "model/" in page.inner_text("#train-folder")
