@@ -66,7 +66,7 @@ def role_updates(trainer: str | None, columns: list[str] | None, suggested: dict
             update["choices"] = _choices(columns)
         if suggested is not None:
             update["value"] = (suggested.get(role) or NONE) if visible else NONE
-        out.append(gr.Dropdown(**update))
+        out.append(gr.update(**update))
     return out
 
 
@@ -105,12 +105,12 @@ def _shown(data_path: str) -> tuple:
         roles.get("sentence1") or NONE,
         roles.get("sentence2") or NONE,
     )
-    recipe_columns = [gr.Dropdown(choices=_choices(columns), value=guess) for guess in guesses]
+    recipe_columns = [gr.update(choices=_choices(columns), value=guess) for guess in guesses]
     return (
         data_path,
         opened["summary"],
         opened["preview"],
-        gr.Dropdown(value=opened["trainer"]),
+        gr.update(value=opened["trainer"]),
         *role_updates(opened["trainer"], columns, opened["roles"]),
         *recipe_columns,
     )

@@ -120,7 +120,7 @@ class Form:
         for name, component in self.components.items():
             value = _shown(name, getattr(config, name))
             if isinstance(component, gr.Dropdown) and name.endswith("_column"):
-                out[component] = gr.Dropdown(value=value or NONE)
+                out[component] = gr.update(value=value or NONE)
             else:
                 out[component] = value
         return out

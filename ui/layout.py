@@ -8,6 +8,7 @@ Key handlers carry `api_name`s so the app can be driven from gradio_client too.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 
@@ -16,7 +17,7 @@ from ui import data_tab, model_tab, train_tab
 from ui.errors import friendly
 from ui.form import Form
 
-__all__ = ["CSS", "THEME", "build_app"]
+__all__ = ["CSS", "THEME", "build_app", "build_page"]
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 CSS = (ASSETS / "studio.css").read_text(encoding="utf-8")
@@ -29,6 +30,11 @@ INTRO = (
 
 
 def build_app() -> gr.Blocks:
+    return build_page().demo
+
+
+def build_page() -> SimpleNamespace:
+    """The page and its parts: `demo`, `form`, and each tab's components (`data`, `model`, `train`)."""
     form = Form()
     with gr.Blocks(title="SBERT Studio") as demo:
         gr.Markdown(INTRO, elem_id="intro")
@@ -42,7 +48,7 @@ def build_app() -> gr.Blocks:
         _wire_data(form, data, model)
         _wire_model(form, data, model)
         _wire_train(form, train, demo)
-    return demo
+    return SimpleNamespace(demo=demo, form=form, data=data, model=model, train=train)
 
 
 def _wire_data(form: Form, data, model) -> None:

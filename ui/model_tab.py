@@ -51,12 +51,12 @@ def describe_trainer(trainer: str | None) -> str:
     return f"**{recipe.name}**: {recipe.description}\n\nColumns: {roles}{target}. Validation metric: {recipe.primary_metric}."
 
 
-def loss_update(trainer: str | None, loss: str | None) -> gr.Dropdown:
+def loss_update(trainer: str | None, loss: str | None) -> dict:
     """Only the losses the trainer allows; the current one is kept when allowed, else the default."""
     recipe = RECIPES.get(trainer or "")
     if recipe is None:
-        return gr.Dropdown(choices=[], value=None)
-    return gr.Dropdown(choices=list(recipe.losses), value=loss if loss in recipe.losses else recipe.default_loss)
+        return gr.update(choices=[], value=None)
+    return gr.update(choices=list(recipe.losses), value=loss if loss in recipe.losses else recipe.default_loss)
 
 
 @friendly

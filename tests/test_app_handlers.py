@@ -1,0 +1,160 @@
+"""The app's handlers called as plain functions: what each reads, what it shows, and how it fails."""
+
+from __future__ import annotations
+
+import time
+
+import gradio as gr
+import pytest
+from conftest import rows_for, write_csv
+
+from core.config import TrainConfig
+from ui import data_tab, model_tab
+from ui.errors import friendly
+
+
+@pytest.fixture
+def kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("SBERT_STUDIO_DATASETS", str(tmp_path / "kept"))
+    return tmp_path / "kept"
+
+
+@pytest.fixture(scope="module")
+def built():
+    """The page's form (every TrainConfig field the page edits) with the components' initial values."""
+    from ui.layout import build_page
+
+    form = build_page().form
+    return form, {c: c.value for c in form.components.values()}
+
+
+def test_a_table_named_sentence1_sentence2_score_needs_no_role_changes(tmp_path, kept):
+    path = write_csv(tmp_path / "sts.csv", ["sentence1", "sentence2", "score"], rows_for("pair_score", 30)[1])
+    shown = data_tab.load_upload(str(path))
+    data_path, summary, preview, trainer, *roles = shown[:8]
+    assert data_path.startswith(str(kept))  # the upload is kept beside the runs, not in a temp folder
+    assert "30 rows × 3 columns" in summary and "pair_score" in summary
+    assert trainer["value"] == "pair_score"
+    assert [r.get("value") for r in roles] == ["sentence1", "sentence2", "", "score"]
+    assert roles[2]["visible"] is False  # pair_score has no third text
+    assert len(preview) == 20
+
+
+@pytest.mark.parametrize("label", list(data_tab.EXAMPLES))
+def test_every_bundled_example_suggests_its_own_trainer_type(label):
+    shown = data_tab.load_example(label)
+    assert shown[3]["value"] == data_tab.EXAMPLES[label].removesuffix(".csv")
+    assert 200 <= int(shown[1].split("**: ")[1].split(" rows")[0].replace(",", "")) <= 400
+
+
+def test_an_excel_workbook_is_refused_with_the_fix_not_a_traceback(tmp_path, kept):
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\0" * 100)
+    with pytest.raises(gr.Error, match="save the sheet as CSV") as caught:
+        data_tab.load_upload(str(path))
+    assert "Traceback" not in str(caught.value)
+
+
+def test_a_hub_dataset_offline_fails_within_seconds_naming_the_id():
+    start = time.time()
+    with pytest.raises(gr.Error, match="someone/some-dataset"):
+        data_tab.load_hub("someone/some-dataset:default:train")
+    assert time.time() - start < 5
+
+
+def test_an_unexpected_exception_becomes_one_readable_line():
+    @friendly
+    def explode():
+        raise KeyError("boom")
+
+    with pytest.raises(gr.Error, match=r"Unexpected error in explode: KeyError: 'boom'\. The app is still running"):
+        explode()
+
+
+def test_the_forms_defaults_are_the_clis_defaults(built):
+    form, values = built
+    values = dict(values)
+    values[form.components["data_path"]] = "x.csv"
+    assert form.config(values) == TrainConfig(data_path="x.csv")
+
+
+def test_the_data_report_is_what_training_would_do(built, tmp_path):
+    form, values = built
+    rows = rows_for("pair_score", 40)[1] + [["", "empty first text", 3.0]]
+    path = write_csv(tmp_path / "sts.csv", ["sentence1", "sentence2", "score"], rows)
+    values = dict(values) | {form.components["data_path"]: str(path)}
+    text = data_tab.check(form, values)
+    assert "pair_score" in text and "CoSENTLoss" in text
+    assert "dropped 1 train rows: empty sentence1" in text
+    assert "Load model facts" in text  # token lengths wait for a model
+
+
+def test_a_wrong_role_column_is_reported_in_place_while_choosing(built, tmp_path):
+    form, values = built
+    path = write_csv(tmp_path / "sts.csv", ["sentence1", "sentence2", "score"], rows_for("pair_score", 20)[1])
+    values = dict(values) | {form.components["data_path"]: str(path), form.components["target_column"]: "nope"}
+    text = data_tab.check_quietly(form, values)
+    assert text.startswith("**Not ready to train:**") and "nope" in text
+
+
+def test_token_lengths_appear_once_the_model_is_loaded(built, tmp_path, tiny_model):
+    form, values = built
+    path = write_csv(tmp_path / "sts.csv", ["sentence1", "sentence2", "score"], rows_for("pair_score", 20)[1])
+    facts = model_tab.describe_model(tiny_model)
+    assert "32-dimensional" in facts and "pooling mean" in facts
+    values = dict(values) | {form.components["data_path"]: str(path), form.components["model"]: tiny_model}
+    text = data_tab.check(form, values)
+    assert "**Token lengths** (36 texts) median" in text  # 18 training rows of two texts; 2 rows held out
+    assert "longer than max_seq_length 64" in text  # the tiny model takes 64 tokens at most
+
+
+def test_the_trainer_type_decides_roles_and_losses():
+    triplet = data_tab.role_updates("triplet", None, None)
+    assert [r["visible"] for r in triplet] == [True, True, True, False]
+    assert triplet[2]["label"] == "sentence3 (negative)"
+    single = data_tab.role_updates("single_class", None, None)
+    assert [r["visible"] for r in single] == [True, False, False, True]
+    loss = model_tab.loss_update("pair_class", "CoSENTLoss")
+    assert loss["value"] == "SoftmaxLoss"
+    assert loss["choices"] == ["SoftmaxLoss", "ContrastiveLoss", "OnlineContrastiveLoss"]
+    assert model_tab.loss_update("triplet", "TripletLoss")["value"] == "TripletLoss"
+
+
+def test_show_config_and_loading_it_back_fill_the_same_form(built, tmp_path):
+    form, values = built
+    values = dict(values) | {
+        form.components["data_path"]: "pairs.csv",
+        form.components["trainer"]: "triplet",
+        form.components["epochs"]: 3,
+        form.components["matryoshka_dims"]: "32,16",
+    }
+    yaml_text, command, torchrun = model_tab.show_config(form, values)
+    assert "matryoshka_dims:\n- 32\n- 16" in yaml_text
+    assert command == "sbert-studio train --config config.yaml" and "torchrun" in torchrun
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml_text)
+    updates = model_tab.load_yaml(form, str(path))
+    assert updates[form.components["epochs"]] == 3.0
+    assert updates[form.components["matryoshka_dims"]] == "32,16"
+    assert updates[form.components["data_path"]] == "pairs.csv"
+
+
+def test_a_bad_setting_names_the_field_and_value(built):
+    form, values = built
+    values = dict(values) | {form.components["data_path"]: "x.csv", form.components["lr"]: -1}
+    with pytest.raises(gr.Error, match="lr: -1.0 must be greater than 0"):
+        model_tab.show_config(form, values)
+
+
+def test_nli_recipe_makes_a_new_table_to_train_on(tmp_path, kept):
+    rows = [
+        ["A man plays a guitar.", "A person plays music.", "entailment"],
+        ["A man plays a guitar.", "A man is asleep.", "contradiction"],
+        ["A man plays a guitar.", "A man plays on a stage.", "neutral"],
+    ]
+    path = write_csv(tmp_path / "nli.csv", ["premise", "hypothesis", "label"], rows)
+    opened = data_tab.load_upload(str(path))
+    assert [opened[8 + i]["value"] for i in range(3)] == ["premise", "hypothesis", "label"]  # recipe columns guessed
+    made = data_tab.make_nli(opened[0], "premise", "hypothesis", "label", "triplets")
+    assert made[0].startswith(str(kept)) and made[3]["value"] == "triplet"
+    assert "1 rows" in made[-1] or "**" in made[-1]
