@@ -1,12 +1,53 @@
-"""The app page builds (the tabs arrive with the UI issue; until then it explains the console script)."""
+"""The app launched for real and driven through gradio_client, as a script or another program would."""
 
 from __future__ import annotations
 
+import time
 
-def test_the_app_builds_a_page_that_points_to_the_console_script():
-    import gradio as gr
+import pytest
+from conftest import rows_for, write_csv
+from live_app import serve_app
 
-    from ui.layout import INTRO, build_app
 
-    assert isinstance(build_app(), gr.Blocks)
-    assert "sbert-studio train" in INTRO
+@pytest.fixture
+def client(runs_root, tmp_path, monkeypatch):
+    from gradio_client import Client
+
+    monkeypatch.setenv("SBERT_STUDIO_DATASETS", str(tmp_path / "datasets"))
+    with serve_app() as url:
+        yield Client(url, verbose=False)
+
+
+def test_the_launched_app_loads_a_file_and_trains_a_yaml_config_through_its_api(client, tiny_model, tmp_path):
+    from gradio_client import handle_file
+
+    path = write_csv(tmp_path / "sts.csv", ["sentence1", "sentence2", "score"], rows_for("pair_score", 60)[1])
+    summary, preview, trainer, *_ = client.predict(handle_file(str(path)), api_name="/load_file")
+    assert "60 rows × 3 columns" in summary and trainer["value"] == "pair_score"
+    assert preview["headers"] == ["sentence1", "sentence2", "score"]
+
+    config = f"data_path: {path}\nmodel: {tiny_model}\nepochs: 2\nbatch_size: 8\n"
+    run_dir = client.predict(config, api_name="/start_run")
+    deadline = time.time() + 120
+    while time.time() < deadline and client.predict(run_dir, api_name="/run_status")["state"] not in ("finished", "failed"):
+        time.sleep(0.5)
+    status = client.predict(run_dir, api_name="/run_status")
+    assert status["state"] == "finished", status["error"]
+    assert status["trainer"] == "pair_score" and status["baseline"] is not None and status["final"] is not None
+    *_, summary_table, folder = client.predict(api_name="/attach")[1:]
+    assert summary_table["headers"] == ["metric", "before", "after", "change"]
+    assert "model in `model/`" in folder
+
+
+def test_an_error_reaches_the_caller_as_a_message_and_the_app_keeps_working(client, tmp_path):
+    from gradio_client import handle_file
+
+    bad = tmp_path / "sheet.xlsx"
+    bad.write_bytes(b"PK\x03\x04" + b"\0" * 64)
+    with pytest.raises(Exception, match="save the sheet as CSV"):
+        client.predict(handle_file(str(bad)), api_name="/load_file")
+    with pytest.raises(Exception, match="someone/missing"):
+        client.predict("someone/missing", api_name="/load_hub")
+    good = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 20)[1])
+    summary, *_ = client.predict(handle_file(str(good)), api_name="/load_file")
+    assert "Suggested trainer: **pair**" in summary

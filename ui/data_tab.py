@@ -38,7 +38,8 @@ EXAMPLES = {
     "single_class: help-desk questions and their topic": "single_class.csv",
 }
 TQDM_PROGRESS = gr.Progress(track_tqdm=True)  # a handler default: gradio drives it, following tqdm bars
-FILE_TYPES = [".csv", ".tsv", ".txt", ".json", ".jsonl", ".parquet"]
+# .xlsx and .xls are accepted so that the reader can say how to save them as CSV, instead of a bare refusal
+FILE_TYPES = [".csv", ".tsv", ".txt", ".json", ".jsonl", ".parquet", ".xlsx", ".xls"]
 
 
 def _choices(columns) -> list[tuple[str, str]]:

@@ -75,33 +75,35 @@ def _wire_data(form: Form, data, model) -> None:
         return data_tab.check_quietly(form, values)
 
     data.file.upload(data_tab.load_upload, data.file, shown, api_name="load_file").success(
-        quiet_report, report_inputs, data.report
+        quiet_report, report_inputs, data.report, api_visibility="undocumented"
     )
     data.hub_load.click(data_tab.load_hub, data.hub_id, shown, api_name="load_hub").success(
-        quiet_report, report_inputs, data.report
+        quiet_report, report_inputs, data.report, api_visibility="undocumented"
     )
-    data.hub_id.submit(data_tab.load_hub, data.hub_id, shown).success(quiet_report, report_inputs, data.report)
+    data.hub_id.submit(data_tab.load_hub, data.hub_id, shown, api_visibility="undocumented").success(
+        quiet_report, report_inputs, data.report, api_visibility="undocumented"
+    )
     data.example.input(data_tab.load_example, data.example, shown, api_name="load_example").success(
-        quiet_report, report_inputs, data.report
+        quiet_report, report_inputs, data.report, api_visibility="undocumented"
     )
     data.valid_file.change(data_tab.set_validation, data.valid_file, [data.valid_split, data.valid_note]).success(
-        quiet_report, report_inputs, data.report
+        quiet_report, report_inputs, data.report, api_visibility="undocumented"
     )
     for role in data.roles:
-        role.input(quiet_report, report_inputs, data.report)
+        role.input(quiet_report, report_inputs, data.report, api_visibility="undocumented")
     data.check.click(report, report_inputs, data.report, api_name="check_data")
     data.nli_make.click(
         data_tab.make_nli,
         [data.data_path, data.nli_premise, data.nli_hypothesis, data.nli_label, data.nli_output],
         [*shown, data.recipe_note],
         api_name="make_nli",
-    ).success(quiet_report, report_inputs, data.report)
+    ).success(quiet_report, report_inputs, data.report, api_visibility="undocumented")
     data.mine_make.click(
         data_tab.make_mined,
         [data.data_path, data.mine_anchor, data.mine_positive, data.mine_negatives, model.model],
         [*shown, data.recipe_note],
         api_name="mine_hard_negatives",
-    ).success(quiet_report, report_inputs, data.report)
+    ).success(quiet_report, report_inputs, data.report, api_visibility="undocumented")
 
 
 def _wire_model(form: Form, data, model) -> None:
@@ -124,12 +126,14 @@ def _wire_model(form: Form, data, model) -> None:
             *data_tab.role_updates(trainer, None, None),
         )
 
-    model.trainer.change(trainer_changed, [model.trainer, model.loss], [model.trainer_note, model.loss, *data.roles])
-    model.trainer.input(trainer_picked, [model.trainer, data.data_path], data.roles).success(
-        lambda values: data_tab.check_quietly(form, values), form.inputs, data.report
+    model.trainer.change(
+        trainer_changed, [model.trainer, model.loss], [model.trainer_note, model.loss, *data.roles], api_visibility="undocumented"
+    )
+    model.trainer.input(trainer_picked, [model.trainer, data.data_path], data.roles, api_visibility="undocumented").success(
+        lambda values: data_tab.check_quietly(form, values), form.inputs, data.report, api_visibility="undocumented"
     )
     model.model_load.click(model_tab.describe_model, model.model, model.model_facts, api_name="model_facts").success(
-        lambda values: data_tab.check_quietly(form, values), form.inputs, data.report
+        lambda values: data_tab.check_quietly(form, values), form.inputs, data.report, api_visibility="undocumented"
     )
     model.show.click(
         lambda values: model_tab.show_config(form, values),
@@ -137,7 +141,12 @@ def _wire_model(form: Form, data, model) -> None:
         [model.yaml, model.command, model.torchrun],
         api_name="show_config",
     )
-    model.yaml_file.upload(lambda path: model_tab.load_yaml(form, path), model.yaml_file, list(form.components.values()))
+    model.yaml_file.upload(
+        lambda path: model_tab.load_yaml(form, path),
+        model.yaml_file,
+        list(form.components.values()),
+        api_visibility="undocumented",
+    )
 
 
 def _wire_train(form: Form, train, demo: gr.Blocks) -> None:
@@ -146,5 +155,7 @@ def _wire_train(form: Form, train, demo: gr.Blocks) -> None:
         lambda values: train_tab.start(form, values), form.inputs, [train.run_dir, train.timer, *shown], api_name="start_training"
     )
     train.stop.click(train_tab.stop, train.run_dir, train.status, api_name="stop_training")
-    train.timer.tick(train_tab.poll, train.run_dir, [train.timer, *shown], show_progress="hidden")
+    train.timer.tick(train_tab.poll, train.run_dir, [train.timer, *shown], show_progress="hidden", api_visibility="undocumented")
     demo.load(train_tab.attach, None, [train.run_dir, train.timer, *shown])
+    gr.api(train_tab.start_from_yaml, api_name="start_run")  # for scripts: a YAML config in, the run folder out
+    gr.api(train_tab.run_status, api_name="run_status")

@@ -107,6 +107,34 @@ def stop(run_dir: str | None) -> str:
     return f"**{job.folder.name}**: stop requested; the model trained so far will be saved"
 
 
+@friendly
+def start_from_yaml(config_yaml: str) -> str:
+    """API: start a run from a YAML config (config.yaml of a run, or "Show config & command"); returns its run folder."""
+    import yaml
+
+    from core.config import TrainConfig
+    from core.errors import ConfigError
+
+    try:
+        data = yaml.safe_load(config_yaml or "") or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"the config is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError("the config must be a mapping of setting: value, as config.yaml holds")
+    return str(registry.start(TrainConfig.from_dict(data)).folder.path)
+
+
+@friendly
+def run_status(run_dir: str) -> dict:
+    """API: the status of a run (state, step, max_steps, baseline, final, error, ...) by its folder."""
+    snap = _snapshot(run_dir) if run_dir else None
+    if snap is None:
+        from core.errors import RunFolderError
+
+        raise RunFolderError(f"no run in '{run_dir}'; pass the folder that start_run returned")
+    return snap
+
+
 def poll(run_dir: str | None) -> tuple:
     """One timer tick: the run as it is now; the timer switches itself off once the run has ended."""
     try:
