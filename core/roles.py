@@ -55,6 +55,9 @@ SYNONYMS = {
 }
 
 
+SCORE_NAMES = {"score", "similarity", "relatedness", "simscore", "similarityscore", "rating"}
+
+
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
@@ -143,6 +146,9 @@ def suggest_trainer(df: pd.DataFrame) -> str:
     if len(texts) >= 2 and target:
         values = pd.to_numeric(df[target], errors="coerce").dropna()
         is_text_label = not pd.api.types.is_numeric_dtype(df[target])
+        # whole-number ratings on a scale (0-5 Likert) named like a score are scores, not classes
+        if not is_text_label and _norm(target) in SCORE_NAMES and values.nunique() > 2:
+            return "pair_score"
         if is_text_label or (len(values) and (values % 1 == 0).all() and values.nunique() <= 10):
             return "pair_class"
         return "pair_score"

@@ -39,6 +39,13 @@ def test_roles_and_trainer_are_suggested_from_common_names():
     assert suggest_trainer(qa) == "qa"
 
 
+def test_whole_number_ratings_named_score_suggest_pair_score_and_binary_ones_pair_class():
+    texts = {"sentence1": ["a b", "c d", "e f", "g h", "i j", "k l"], "sentence2": ["b a", "d c", "f e", "h g", "j i", "l k"]}
+    assert suggest_trainer(pd.DataFrame(texts | {"score": [0, 2, 5, 4, 5, 0]})) == "pair_score"
+    assert suggest_trainer(pd.DataFrame(texts | {"score": [0, 1, 1, 0, 1, 0]})) == "pair_class"
+    assert suggest_trainer(pd.DataFrame(texts | {"label": [0, 2, 1, 2, 1, 0]})) == "pair_class"
+
+
 def test_scores_outside_0_1_are_scaled_by_the_observed_range(tmp_path):
     df = table("pair_score")
     data = load(tmp_path, df, trainer="pair_score")

@@ -16,6 +16,20 @@ from helpdesk import INTENTS
 
 HERE = Path(__file__).resolve().parent
 SEED = 7
+# topics whose requests overlap in part (a pass is paid for; a ride ends where it began...)
+NEIGHBOURS = {
+    frozenset(pair)
+    for pair in (
+        ("billing", "membership"),
+        ("billing", "business"),
+        ("unlocking", "ending_ride"),
+        ("unlocking", "app"),
+        ("bike_problems", "safety"),
+        ("bike_problems", "ending_ride"),
+        ("lost_and_found", "safety"),
+        ("account", "app"),
+    )
+}
 
 
 def _questions() -> list[tuple[str, str, str]]:
@@ -65,20 +79,26 @@ def main() -> None:
     rng.shuffle(triplets)
     _write("triplet.csv", ["anchor", "positive", "negative"], triplets)
 
-    # pair_score: 0-5 like STS; same request 4-5, same topic 1.5-3, other topic 0-1
+    # pair_score: 0-5 like STS, on a rule a person would apply: the same request 5 (4 when one
+    # wording is less than half as long as the other and so says less), the same topic 2, a
+    # neighbouring topic 1, anything else 0
+    def score(a: str, b: str, same_intent: bool, topic_a: str, topic_b: str) -> int:
+        if same_intent:
+            return 4 if min(len(a), len(b)) * 2 < max(len(a), len(b)) else 5
+        if topic_a == topic_b:
+            return 2
+        return 1 if frozenset((topic_a, topic_b)) in NEIGHBOURS else 0
+
     scored = []
     for intent, qs in by_intent.items():
         for _ in range(4):
             a, b = rng.sample(qs, 2)
-            scored.append([a, b, round(rng.uniform(4.0, 5.0), 1)])
-        for _ in range(3):
-            scored.append(
-                [rng.choice(qs), rng.choice(by_intent[rng.choice(same_topic[intent])]), round(rng.uniform(1.5, 3.0), 1)]
-            )
-        for _ in range(3):
-            scored.append(
-                [rng.choice(qs), rng.choice(by_intent[rng.choice(other_topic[intent])]), round(rng.uniform(0.0, 1.0), 1)]
-            )
+            scored.append([a, b, score(a, b, True, topic_of[intent], topic_of[intent])])
+        for near in (same_topic, other_topic):
+            for _ in range(3):
+                other = rng.choice(near[intent])
+                a, b = rng.choice(qs), rng.choice(by_intent[other])
+                scored.append([a, b, score(a, b, False, topic_of[intent], topic_of[other])])
     rng.shuffle(scored)
     _write("pair_score.csv", ["sentence1", "sentence2", "score"], scored)
 
