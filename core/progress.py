@@ -71,10 +71,17 @@ def loss_series(events: list[dict[str, Any]]) -> dict[str, list[float]]:
     return {"step": [int(e["step"]) for e in points], "loss": losses, "smoothed": smooth(losses)}
 
 
-def metric_series(events: list[dict[str, Any]]) -> dict[str, list]:
-    """The primary metric at each evaluation; step 0 is the baseline."""
-    points = [e for e in events if e.get("primary") is not None]
-    return {"step": [int(e["step"]) for e in points], "value": [float(e["primary"]) for e in points]}
+def metric_series(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The primary metric at each evaluation during training (step 0 is the baseline), and `final`:
+    (step, value) of the saved model's evaluation after training (the best checkpoint when one was
+    selected), or None while training."""
+    points = [e for e in events if e.get("primary") is not None and not e.get("final")]
+    final = next((e for e in reversed(events) if e.get("final") and e.get("primary") is not None), None)
+    return {
+        "step": [int(e["step"]) for e in points],
+        "value": [float(e["primary"]) for e in points],
+        "final": (int(final["step"]), float(final["primary"])) if final else None,
+    }
 
 
 def before_after(events: list[dict[str, Any]], primary_key: str | None = None) -> list[dict[str, Any]]:

@@ -52,6 +52,8 @@ class StudioCallback(TrainerCallback):
             self.state.update(loss_value=event["loss"], step=step, epoch=epoch)
         elif any(k.startswith(EVAL_PREFIX) for k in logs):
             event = eval_event(logs, self.primary_key, step=step, epoch=epoch)
+            if self.state.state == "saving":  # the job's last evaluation: the final (best, when selected) model
+                event["final"] = True
             self.folder.append_metrics(event)
             self.state.update(last=event["primary"], step=step, epoch=epoch)
         elif "train_runtime" in logs:

@@ -8,6 +8,8 @@ import pytest
 from conftest import rows_for, write_csv
 from live_app import serve_app
 
+from core.runs import RunFolder
+
 
 @pytest.fixture
 def client(runs_root, tmp_path, monkeypatch):
@@ -34,6 +36,9 @@ def test_the_launched_app_loads_a_file_and_trains_a_yaml_config_through_its_api(
     status = client.predict(run_dir, api_name="/run_status")
     assert status["state"] == "finished", status["error"]
     assert status["trainer"] == "pair_score" and status["baseline"] is not None and status["final"] is not None
+    evaluations = [e for e in RunFolder(run_dir).read_metrics() if "primary" in e]
+    assert [bool(e.get("final")) for e in evaluations][-2:] == [False, True]  # only the saved model's is final
+    assert evaluations[-1]["primary"] == pytest.approx(status["final"])
     *_, summary_table, folder = client.predict(api_name="/attach")[1:]
     assert summary_table["headers"] == ["metric", "before", "after", "change"]
     assert "model in `model/`" in folder

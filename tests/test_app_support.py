@@ -15,7 +15,7 @@ from core.config import TrainConfig, load_config
 from core.errors import DataError
 from core.jobs import BusyError, JobRegistry
 from core.nli import nli_to_scored_pairs, nli_to_triplets
-from core.progress import before_after, format_seconds, loss_series, progress, smooth
+from core.progress import before_after, format_seconds, loss_series, metric_series, progress, smooth
 from core.report_text import report_markdown
 from core.workspace import keep_file, save_table
 
@@ -59,6 +59,18 @@ def test_loss_series_and_before_after_come_from_metrics_events():
     assert rows[0]["metric"] == "valid_spearman_cosine"  # the primary metric first
     assert rows[0]["change"] == pytest.approx(0.2)
     assert before_after(events[:1]) == []
+
+
+def test_the_saved_models_evaluation_is_kept_apart_from_the_training_curve():
+    events = [
+        {"step": 0, "primary": 0.5},
+        {"step": 10, "primary": 0.7},
+        {"step": 20, "primary": 0.6},
+        {"step": 20, "primary": 0.7, "final": True},  # the best checkpoint (step 10), evaluated once more
+    ]
+    series = metric_series(events)
+    assert series["step"] == [0, 10, 20] and series["final"] == (20, 0.7)
+    assert metric_series(events[:3])["final"] is None
 
 
 def test_nli_rows_become_the_same_triplets_as_the_published_snli_derivation(shared_data):

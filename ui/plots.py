@@ -38,7 +38,10 @@ def loss_figure(series: dict) -> go.Figure:
 
 def metric_figure(series: dict, title: str, baseline: float | None) -> go.Figure:
     fig = go.Figure(layout={**LAYOUT, "title": f"Validation {title}", "xaxis_title": "step"})
-    fig.add_scatter(x=series["step"], y=series["value"], mode="lines+markers", name=title)
+    fig.add_scatter(x=series["step"], y=series["value"], mode="lines+markers", name=f"{title} during training")
+    if series.get("final"):
+        step, value = series["final"]
+        fig.add_scatter(x=[step], y=[value], mode="markers", name="saved model", marker={"symbol": "star", "size": 14})
     if baseline is not None:
         fig.add_hline(y=baseline, line_dash="dash", line_color="gray", annotation_text=f"before training {baseline:.4f}")
     return fig
