@@ -77,7 +77,7 @@ def model_facts(model) -> dict:
             None,
         )
     return {
-        "dimension": model.get_sentence_embedding_dimension(),
+        "dimension": model.get_embedding_dimension(),
         "max_seq_length": model.max_seq_length,
         "token_limit": model_token_limit(model),
         "parameters": sum(p.numel() for p in model.parameters()),

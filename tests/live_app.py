@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import time
 
 from core.jobs import registry
 from core.run_state import TERMINAL_STATES
+
+# Debian's Chromium, never a browser a tool downloads; flags for a headless machine without a GPU
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+BROWSER_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:

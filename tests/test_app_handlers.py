@@ -146,6 +146,28 @@ def test_a_bad_setting_names_the_field_and_value(built):
         model_tab.show_config(form, values)
 
 
+def test_every_element_the_tests_rely_on_has_its_stable_id():
+    from ui.layout import build_app
+
+    ids = {block.elem_id for block in build_app().blocks.values() if getattr(block, "elem_id", None)}
+    wanted = (
+        "data-file data-preview data-report role-sentence1 role-sentence2 role-sentence3 role-target trainer-type "
+        "base-model param-epochs param-batch-size param-max-samples train-start train-stop train-status train-progress "
+        "loss-plot metric-plot"
+    ).split()
+    assert set(wanted) <= ids, sorted(set(wanted) - ids)
+
+
+def test_hard_negative_mining_makes_a_triplet_table_to_train_on(tmp_path, kept, tiny_model):
+    path = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 30)[1])
+    opened = data_tab.load_upload(str(path))
+    assert (opened[11]["value"], opened[12]["value"]) == ("anchor", "positive")  # mining columns pre-filled
+    made = data_tab.make_mined(opened[0], "anchor", "positive", 1, tiny_model, progress=lambda *a, **k: None)
+    assert made[3]["value"] == "triplet"  # the new table is suggested as triplets
+    assert [r["value"] for r in made[4:7]] == ["anchor", "positive", "negative"]
+    assert "Made **mined-triplets-" in made[-1]
+
+
 def test_nli_recipe_makes_a_new_table_to_train_on(tmp_path, kept):
     rows = [
         ["A man plays a guitar.", "A person plays music.", "entailment"],

@@ -37,3 +37,26 @@ def test_time_to_quality_bench_runs_on_a_tiny_slice(tmp_path, tiny_model, shared
     summary = json.loads((tmp_path / "time_to_quality.json").read_text())["summary"]
     assert {"baseline", "autotrain_final", "studio_final", "time_ratio"} <= set(summary)
     assert "AutoTrain defaults" in (tmp_path / "time_to_quality.md").read_text()
+
+
+@pytest.mark.slow
+def test_startup_bench_times_the_app_against_a_gradio_hello_world(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "startup.py"), "--repeats", "1", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((tmp_path / "startup.json").read_text())
+    assert set(result["runs"]) == {"hello_world", "app"} and result["ratio"] > 0
+
+
+@pytest.mark.slow
+def test_examples_bench_trains_a_bundled_example(tmp_path, tiny_model):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "examples.py"), "--epochs", "1", "--only", "pair",
+         "--model", tiny_model, "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    (run,) = json.loads((tmp_path / "examples.json").read_text())["runs"]
+    assert run["trainer"] == "pair" and run["metric"] == "ndcg@10"

@@ -8,25 +8,15 @@ fails here rather than skipping.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
 
 import pytest
 from conftest import rows_for, write_csv
-from live_app import serve_app
+from live_app import BROWSER_FLAGS, CHROMIUM, serve_app
 
 pytestmark = pytest.mark.slow
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -36,7 +26,7 @@ def page(runs_root, tmp_path, monkeypatch):
     assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)"
     monkeypatch.setenv("SBERT_STUDIO_DATASETS", str(tmp_path / "datasets"))
     with serve_app() as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(60_000)
         page.goto(url)
@@ -101,6 +91,10 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
     )
     page.click("#train-start")  # a second start while it trains is refused, naming the run
     page.wait_for_selector("text=is still training")
+    page.reload()  # a reloaded page re-attaches to the run that trains, and keeps following it
+    open_tab(page, "Train")
+    before = int(page.wait_for_selector("#train-progress .studio-progress[data-state=training]").get_attribute("data-step"))
+    page.wait_for_function(f"() => Number(document.querySelector('#train-progress .studio-progress').dataset.step) > {before}")
     page.click("#train-stop")
     page.wait_for_function("() => document.querySelector('#train-progress .studio-progress').dataset.state === 'stopped'")
     step = int(page.get_attribute("#train-progress .studio-progress", "data-step"))

@@ -1,0 +1,56 @@
+"""Take the README's screenshots: the bundled pair_score example, all-MiniLM-L6-v2, three epochs (a real run).
+
+.venv/bin/python assets/screenshots/take.py     # needs /usr/bin/chromium (see .ci/run)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp())
+    os.environ.update(HF_HUB_OFFLINE="1", SBERT_STUDIO_RUNS=str(tmp / "runs"), SBERT_STUDIO_DATASETS=str(tmp / "datasets"))
+    from live_app import BROWSER_FLAGS, CHROMIUM, serve_app
+    from playwright.sync_api import sync_playwright
+
+    with serve_app() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        page.click("#data-example input")
+        page.get_by_role("option", name=re.compile("pair_score")).click()
+        page.wait_for_selector("#data-report >> text=CoSENTLoss")
+        tab(page, "Model")
+        page.click("#model-load")
+        page.wait_for_selector("#model-facts >> text=384-dimensional")
+        page.fill("#param-epochs input", "3")
+        page.click("#show-config")
+        page.wait_for_selector("#config-command >> text=sbert-studio train")
+        page.screenshot(path=str(HERE / "model.png"), full_page=True)
+        tab(page, "Data")
+        page.wait_for_selector("#data-report >> text=Token lengths")
+        page.screenshot(path=str(HERE / "data.png"), full_page=True)
+        tab(page, "Train")
+        page.click("#train-start")
+        page.wait_for_function("() => document.querySelector('#train-progress .studio-progress').dataset.state === 'finished'")
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(HERE / "train.png"), full_page=True)
+        browser.close()
+
+
+def tab(page, name: str) -> None:
+    page.get_by_role("tab", name=re.compile(name)).click()
+
+
+if __name__ == "__main__":
+    main()
