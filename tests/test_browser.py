@@ -34,12 +34,15 @@ def page(runs_root, tmp_path, monkeypatch):
         browser.close()
 
 
+LOSS_POINTS = (
+    "(() => { const g = document.querySelector('#loss-plot .js-plotly-plot');"
+    " return g && g.data && g.data.length ? g.data[0].x.length : 0; })()"
+)
+
+
 def loss_points(page) -> int:
     """How many raw loss points the plotly chart in #loss-plot holds now."""
-    return page.evaluate(
-        "() => { const g = document.querySelector('#loss-plot .js-plotly-plot');"
-        " return g && g.data && g.data.length ? g.data[0].x.length : 0; }"
-    )
+    return page.evaluate("() => " + LOSS_POINTS)
 
 
 def progress_state(page) -> str | None:
@@ -64,7 +67,7 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
     assert page.input_value("#trainer-type input") == "pair_score"
     page.fill("#base-model input", tiny_model)
     page.keyboard.press("Enter")
-    page.fill("#param-epochs input", "4")
+    page.fill("#param-epochs input", "10")  # ~900 steps: several seconds, so several refreshes while it trains
     page.fill("#param-batch-size input", "4")
 
     open_tab(page, "Train")
@@ -75,6 +78,7 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
         assert progress_state(page) != "failed", page.inner_text("#train-status")
         time.sleep(0.3)
     assert progress_state(page) == "finished", page.inner_text("#train-status")
+    page.wait_for_function("n => " + LOSS_POINTS + " >= n", arg=max(1, *seen))  # the last refresh is drawn too
     seen.add(loss_points(page))
     assert len({n for n in seen if n > 0}) >= 2, f"the loss plot never gained points while training: {sorted(seen)}"
     assert "finished" in page.inner_text("#train-status")
