@@ -72,6 +72,8 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
 
     open_tab(page, "Train")
     page.click("#train-start")
+    # the page may show an earlier run of this server (it re-attaches to the last one) until this one starts
+    page.wait_for_function("() => document.querySelector('#train-progress .studio-progress').dataset.state !== 'finished'")
     seen, deadline = set(), time.time() + 180
     while time.time() < deadline and progress_state(page) != "finished":
         seen.add(loss_points(page))
