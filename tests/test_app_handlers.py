@@ -179,4 +179,6 @@ def test_nli_recipe_makes_a_new_table_to_train_on(tmp_path, kept):
     assert [opened[8 + i]["value"] for i in range(3)] == ["premise", "hypothesis", "label"]  # recipe columns guessed
     made = data_tab.make_nli(opened[0], "premise", "hypothesis", "label", "triplets")
     assert made[0].startswith(str(kept)) and made[3]["value"] == "triplet"
+    # the loss is set with the trainer (pair_class's SoftmaxLoss must not linger for a triplet table)
+    assert made[13]["value"] == "MultipleNegativesRankingLoss" and "SoftmaxLoss" not in made[13]["choices"]
     assert "1 rows" in made[-1] or "**" in made[-1]

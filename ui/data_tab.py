@@ -107,6 +107,8 @@ def _shown(data_path: str) -> tuple:
         roles.get("sentence2") or NONE,
     )
     recipe_columns = [gr.update(choices=_choices(columns), value=guess) for guess in guesses]
+    from ui.model_tab import loss_update
+
     return (
         data_path,
         opened["summary"],
@@ -114,6 +116,7 @@ def _shown(data_path: str) -> tuple:
         gr.update(value=opened["trainer"]),
         *role_updates(opened["trainer"], columns, opened["roles"]),
         *recipe_columns,
+        loss_update(opened["trainer"], None),  # set with the trainer, so no event sees a loss of the old one
     )
 
 

@@ -63,6 +63,7 @@ def _wire_data(form: Form, data, model) -> None:
         data.nli_label,
         data.mine_anchor,
         data.mine_positive,
+        model.loss,
     ]
     report_inputs = form.inputs
 

@@ -90,7 +90,8 @@ def build(form: Form) -> SimpleNamespace:
             "trainer",
             gr.Dropdown(list(RECIPES), value=None, label="Trainer type", elem_id="trainer-type", allow_custom_value=False),
         )
-        ui.loss = form.add("loss", gr.Dropdown([], value=None, label="Loss", elem_id="loss", allow_custom_value=False))
+        # custom values pass, so that a loss the trainer does not offer gets the config check's message
+        ui.loss = form.add("loss", gr.Dropdown([], value=None, label="Loss", elem_id="loss", allow_custom_value=True))
     ui.trainer_note = gr.Markdown(describe_trainer(None), elem_id="trainer-note")
     with gr.Row():
         ui.basic = [form.add(name, param_component(name)) for name in BASIC]
