@@ -83,10 +83,10 @@ def test_the_data_report_is_what_training_would_do(built, tmp_path):
     rows = rows_for("pair_score", 40)[1] + [["", "empty first text", 3.0]]
     path = write_csv(tmp_path / "sts.csv", ["sentence1", "sentence2", "score"], rows)
     values = dict(values) | {form.components["data_path"]: str(path)}
-    text = data_tab.check(form, values)
+    text = data_tab.check_quietly(form, values)  # as after a change: the model is not loaded for it
     assert "pair_score" in text and "CoSENTLoss" in text
     assert "dropped 1 train rows: empty sentence1" in text
-    assert "Load model facts" in text  # token lengths wait for a model
+    assert "Check data" in text  # token lengths wait for the model
 
 
 def test_a_wrong_role_column_is_reported_in_place_while_choosing(built, tmp_path):
@@ -97,15 +97,23 @@ def test_a_wrong_role_column_is_reported_in_place_while_choosing(built, tmp_path
     assert text.startswith("**Not ready to train:**") and "nope" in text
 
 
-def test_token_lengths_appear_once_the_model_is_loaded(built, tmp_path, tiny_model):
+def test_model_facts_and_token_lengths_against_the_models_limit(built, tmp_path, tiny_model):
     form, values = built
     path = write_csv(tmp_path / "sts.csv", ["sentence1", "sentence2", "score"], rows_for("pair_score", 20)[1])
     facts = model_tab.describe_model(tiny_model)
     assert "32-dimensional" in facts and "pooling mean" in facts
     values = dict(values) | {form.components["data_path"]: str(path), form.components["model"]: tiny_model}
-    text = data_tab.check(form, values)
+    text = data_tab.check(form, values)  # the "Check data" button
     assert "**Token lengths** (36 texts) median" in text  # 18 training rows of two texts; 2 rows held out
     assert "longer than max_seq_length 64" in text  # the tiny model takes 64 tokens at most
+
+
+def test_a_model_that_cannot_be_fetched_leaves_the_report_without_token_lengths(built, tmp_path):
+    form, values = built
+    path = write_csv(tmp_path / "sts.csv", ["sentence1", "sentence2", "score"], rows_for("pair_score", 20)[1])
+    values = dict(values) | {form.components["data_path"]: str(path), form.components["model"]: "someone/not-cached"}
+    text = data_tab.check(form, values)
+    assert "CoSENTLoss" in text and "**Token lengths** not measured: " in text and "someone/not-cached" in text
 
 
 def test_the_trainer_type_decides_roles_and_losses():

@@ -198,10 +198,14 @@ def _made(made: pd.DataFrame, report: dict, name: str) -> tuple:
 
 
 @friendly
-def check(form: Form, values: dict) -> str:
-    """Prepare the data as training would (nothing is written) and report what was done, as Markdown."""
+def check(form: Form, values: dict, *, load: bool = True) -> str:
+    """Prepare the data as training would (nothing is written) and report what was done, as Markdown.
+
+    Token lengths need the model's tokenizer: `load` loads the chosen model (the "Check data"
+    button); otherwise they are measured only when that model is already loaded.
+    """
     from core.data import load_training_data
-    from core.model_cache import peek_model
+    from core.model_cache import cached_model, peek_model
     from core.models import model_token_limit
     from core.report_text import report_markdown
     from core.token_stats import token_lengths
@@ -211,7 +215,12 @@ def check(form: Form, values: dict) -> str:
         raise DataError("no table yet: upload a file, type a Hub dataset id, or pick a bundled example")
     data = load_training_data(config)
     report = dict(data.report)
-    model = peek_model(config.model)
+    model, why = peek_model(config.model), "press “Check data” or “Load model facts” to measure them against max_seq_length"
+    if model is None and load:
+        try:
+            model = cached_model(config.model)
+        except StudioError as exc:  # the data report stands without them
+            why = f"not measured: {exc}"
     if model is not None:
         limit = model_token_limit(model)
         texts = [t for role in data.recipe.roles for t in data.prepared.train[role]]
@@ -219,14 +228,14 @@ def check(form: Form, values: dict) -> str:
             texts, model.tokenizer, min(config.max_seq_length, limit or config.max_seq_length)
         )
     else:
-        report["token_lengths_note"] = "press “Load model facts” on the Model tab to measure them against max_seq_length"
+        report["token_lengths_note"] = why
     return report_markdown(report)
 
 
 def check_quietly(form: Form, values: dict) -> str:
     """`check` for events fired while a person is still choosing: a problem is shown in the report, not raised."""
     try:
-        return check.__wrapped__(form, values)
+        return check.__wrapped__(form, values, load=False)
     except StudioError as exc:
         return f"**Not ready to train:** {exc}"
     except Exception as exc:  # a bug; logged with its traceback, shown in one line
