@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 from core.models import load_model, model_token_limit
 
-__all__ = ["CURATED_MODELS", "cached_model", "model_facts", "peek_model"]
+__all__ = ["CURATED_MODELS", "cached_model", "forget", "model_facts", "peek_model"]
 
 KEEP = 2  # models kept in memory
 
@@ -55,6 +55,13 @@ def cached_model(ref: str):
         while len(_models) > KEEP:
             _models.popitem(last=False)
     return model
+
+
+def forget(prefix: str) -> None:
+    """Drop loaded models whose reference starts with `prefix` (a deleted run's folder)."""
+    with _lock:
+        for ref in [r for r in _models if r.startswith(prefix)]:
+            del _models[ref]
 
 
 def peek_model(ref: str):

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from core.tables import read_source
-from ui import data_tab, model_tab, train_tab
+from ui import data_tab, model_tab, playground_tab, runs_tab, train_tab
 from ui.errors import friendly
 from ui.form import Form
 
@@ -38,17 +38,26 @@ def build_page() -> SimpleNamespace:
     form = Form()
     with gr.Blocks(title="SBERT Studio") as demo:
         gr.Markdown(INTRO, elem_id="intro")
-        with gr.Tabs(elem_id="tabs"):
+        with gr.Tabs(elem_id="tabs") as tabs:
             with gr.Tab("1 · Data", id="data", elem_id="tab-data"):
                 data = data_tab.build(form)
             with gr.Tab("2 · Model & trainer", id="model", elem_id="tab-model"):
                 model = model_tab.build(form)
             with gr.Tab("3 · Train", id="train", elem_id="tab-train"):
                 train = train_tab.build(form)
+            with gr.Tab("4 · Playground", id="playground", elem_id="tab-playground"):
+                playground = playground_tab.build()
+            with gr.Tab("5 · Runs", id="runs", elem_id="tab-runs") as runs_tab_item:
+                runs = runs_tab.build()
         _wire_data(form, data, model)
         _wire_model(form, data, model)
         _wire_train(form, train, demo)
-    return SimpleNamespace(demo=demo, form=form, data=data, model=model, train=train)
+        playground_tab.wire(playground)
+        runs_tab.wire(runs, form, playground, tabs)
+        # the lists of runs are read when their tab opens, so a run that just ended is there
+        runs_tab_item.select(runs_tab.refresh, None, [runs.table, runs.compare, runs.pick], api_visibility="undocumented")
+        demo.load(playground_tab.refresh_choices, playground.model, playground.model, api_visibility="undocumented")
+    return SimpleNamespace(demo=demo, form=form, data=data, model=model, train=train, playground=playground, runs=runs)
 
 
 def _wire_data(form: Form, data, model) -> None:

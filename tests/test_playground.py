@@ -1,0 +1,147 @@
+"""The playground and the runs tab, called as plain functions on a run trained for real with the tiny model."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+
+import gradio as gr
+import pytest
+from conftest import rows_for, write_csv
+
+from core.config import TrainConfig
+from core.inference import clean_texts
+from core.run_index import list_runs, model_choices, run_path
+from core.training import TrainingJob
+from ui import playground_tab as pg
+from ui import runs_tab
+
+
+def quiet(*args, **kwargs):
+    """Stands in for gradio's progress bar."""
+
+
+@pytest.fixture
+def run(runs_root, tmp_path, tiny_model):
+    """A finished pair run of the tiny model: its folder."""
+    data = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 60)[1])
+    job = TrainingJob(TrainConfig(data_path=str(data), model=tiny_model, epochs=1, batch_size=8), run_dir=str(runs_root / "r1"))
+    assert job.run()["state"] == "finished"
+    return job.folder.path
+
+
+def test_the_picker_offers_every_finished_run_first_then_the_base_models(run, tiny_model):
+    choices = model_choices()
+    assert choices[0][1] == str(run / "model") and choices[0][0].startswith("run r1 (pair, ndcg@10 ")
+    assert ("sentence-transformers/all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2") in choices
+    assert pg.pick_model(str(run / "model"))["value"] == tiny_model  # a run is compared with its own base
+    assert "value" not in pg.pick_model("sentence-transformers/all-MiniLM-L6-v2")
+
+
+def test_pair_similarity_from_the_picked_and_the_base_model_side_by_side(run, tiny_model):
+    text = pg.compare_similarity(str(run / "model"), tiny_model, "the dog runs", "a dog is running")
+    assert text.startswith("picked model **") and "base model **" in text and "change **" in text
+    assert pg.compare_similarity(tiny_model, tiny_model, "the dog runs", "a cat").endswith("cosine similarity")
+    with pytest.raises(gr.Error, match="the second text is empty"):
+        pg.compare_similarity(tiny_model, tiny_model, "the dog runs", "  ")
+
+
+def test_similarity_matrices_are_square_heatmaps(tiny_model):
+    tuned, base = pg.matrices(tiny_model, tiny_model, "the dog runs\na cat sleeps\n\nthe car drives")
+    assert len(tuned.data[0].z) == 3 and len(tuned.data[0].z[0]) == 3 and base is not None
+
+
+def test_search_marks_rank_changes_and_reuses_the_corpus_embeddings(run, tiny_model, monkeypatch):
+    from core.model_cache import cached_model
+
+    corpus = "\n".join(f"{s} number {i}" for i, s in enumerate(["the dog runs", "a cat sleeps", "the car drives"] * 20))
+    hits, base = pg.compare_search(str(run / "model"), tiny_model, corpus, "a dog", 5, None, progress=quiet)
+    assert list(hits.columns) == ["rank", "score", "text", "base rank", "moved"] and len(hits) == 5 and len(base) == 5
+    assert hits["score"].is_monotonic_decreasing
+    assert set(hits["moved"]) <= {"="} | {f"{a}{n}" for a in "↑↓" for n in range(1, 61)}
+    model = cached_model(str(run / "model"))
+    calls = []
+    original = type(model).encode
+    monkeypatch.setattr(type(model), "encode", lambda self, texts, **kw: calls.append(len(texts)) or original(self, texts, **kw))
+    pg.compare_search(str(run / "model"), "", corpus, "another query", 3, None, progress=quiet)
+    assert calls == [1]  # only the query is encoded: the corpus embeddings were kept
+
+
+def test_bad_corpus_and_query_get_a_message_naming_the_limit(tiny_model):
+    with pytest.raises(gr.Error, match="the corpus is empty"):
+        pg.compare_search(tiny_model, "", "\n \n", "q", 5, None, progress=quiet)
+    with pytest.raises(gr.Error, match="the query is empty"):
+        pg.compare_search(tiny_model, "", "a\nb", "   ", 5, None, progress=quiet)
+    with pytest.raises(gr.Error, match="100,001 texts; the limit is 100,000"):
+        pg.compare_search(tiny_model, "", "x\n" * 100_001, "q", 5, None, progress=quiet)
+    assert clean_texts([" a ", None, "", "b"], "t") == ["a", "b"]
+
+
+def test_a_missing_model_folder_is_named(tmp_path):
+    with pytest.raises(gr.Error, match="neither an existing folder nor a Hub id"):
+        pg.compare_similarity(str(tmp_path / "gone" / "model"), "", "a", "b")
+
+
+def test_corpus_from_a_table_column_and_from_a_runs_training_texts(run, tmp_path):
+    table = write_csv(tmp_path / "docs.csv", ["id", "body", "topic"], [[i, f"text {i}", i % 2] for i in range(7)])
+    texts, note, column, colour = pg.corpus_from_table(str(table), None)
+    assert texts == [f"text {i}" for i in range(7)] and column["value"] == "body" and "(clusters)" in colour["choices"]
+    texts, note = pg.corpus_from_run(str(run / "model"))
+    assert len(texts) > 50 and "training texts of run `r1`" in note
+
+
+def test_the_embedding_map_has_a_point_per_text_coloured_by_label_or_cluster(tiny_model, tmp_path):
+    rows = [[f"the {animal} runs {i}", animal] for i, animal in enumerate(["dog", "cat"] * 20)]
+    table = write_csv(tmp_path / "docs.csv", ["body", "topic"], rows)
+    texts, *_ = pg.corpus_from_table(str(table), "body")
+    by_label = pg.draw_map(tiny_model, "", texts, "topic", str(table))
+    assert sorted(trace.name for trace in by_label.data) == ["cat", "dog"]
+    assert sum(len(trace.x) for trace in by_label.data) == 40
+    clusters = pg.draw_map(tiny_model, "\n".join(texts), None, "(clusters)", None)
+    assert all(trace.name.startswith("cluster ") for trace in clusters.data)
+
+
+def test_runs_tab_lists_compares_zips_reloads_and_deletes_with_confirmation(run, tmp_path):
+    from ui.layout import build_page
+
+    table = runs_tab.runs_table()
+    row = table.iloc[0]
+    assert (row["run"], row["trainer"], row["state"], row["metric"]) == ("r1", "pair", "finished", "ndcg@10")
+    assert row["before"] is not None and row["after"] is not None
+    figure = runs_tab.curves(["r1"])
+    assert figure.data[0].x[0] == 0  # each curve starts at its baseline
+    archive = runs_tab.download("r1")
+    assert "model/modules.json" in zipfile.ZipFile(archive).namelist()
+    form = build_page().form
+    updates = runs_tab.load_into_form(form, "r1")
+    assert updates[form.components["model"]] == run_config_model(run) and updates[form.components["project_name"]] == ""
+    with pytest.raises(gr.Error, match="tick “Yes, delete it”"):
+        runs_tab.delete("r1", False)
+    assert run.is_dir()
+    runs_tab.delete("r1", True)
+    assert not run.exists() and runs_tab.runs_table().empty
+    with pytest.raises(gr.Error, match="run 'r1' is not in .*refresh the list"):
+        runs_tab.open_in_playground("r1")
+
+
+def run_config_model(run) -> str:
+    import yaml
+
+    return yaml.safe_load((run / "config.yaml").read_text())["model"]
+
+
+def test_a_run_whose_process_died_shows_as_interrupted(runs_root):
+    folder = runs_root / "crashed"
+    folder.mkdir(parents=True)
+    (folder / "status.json").write_text(json.dumps({"state": "training", "pid": 2**22 + 12345, "created_at": 1.0}))
+    (runs_root / "alive").mkdir()
+    (runs_root / "alive" / "status.json").write_text(json.dumps({"state": "training", "pid": os.getpid()}))
+    states = {r["run"]: r["state"] for r in list_runs()}
+    assert states == {"crashed": "interrupted", "alive": "training"}
+
+
+def test_run_names_cannot_point_outside_the_runs_folder(runs_root):
+    for name in ("../etc", "a/b", "..", ""):
+        with pytest.raises(Exception, match="not a run name"):
+            run_path(name)

@@ -1,0 +1,265 @@
+"""Tab 4, Playground: the fine-tuned model against its base, on your own sentences.
+
+Reads: the two models picked (any finished run, a base model, a local folder), texts typed or a
+corpus (pasted, a column of an uploaded table, or a run's training texts). Writes nothing on
+disk; corpus embeddings are kept in memory (core.inference) so a repeated query is fast.
+The `similarity` and `search` handlers take the model reference as their first input, so they
+work from gradio_client too.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.config import DEFAULT_MODEL
+from core.errors import DataError
+from core.inference import clean_texts, corpus_embeddings, pair_similarity, project_2d, search, similarity_matrix
+from core.run_index import base_model_of, model_choices
+from ui.errors import friendly
+
+__all__ = ["build", "compare_search", "compare_similarity", "corpus_from_table", "draw_map", "matrices", "pick_model"]
+
+MAP_LIMIT = 3000  # texts on the embedding map (an even sample beyond that)
+PROGRESS = gr.Progress()  # a handler default: gradio fills it in
+
+
+def _model(ref: str):
+    from core.model_cache import cached_model
+
+    ref = (ref or "").strip()
+    if not ref:
+        raise DataError("pick a model: a finished run, a base model, or type a local folder")
+    return cached_model(ref)
+
+
+def _corpus(corpus_text: str, loaded: list[str] | None) -> list[str]:
+    if corpus_text and corpus_text.strip():
+        return clean_texts(corpus_text.splitlines(), "the corpus")
+    if loaded:
+        return loaded
+    raise DataError("the corpus is empty: paste texts (one per line), load a column of a table, or a run's training texts")
+
+
+@friendly
+def compare_similarity(model_ref: str, base_ref: str, text1: str, text2: str) -> str:
+    """Cosine similarity of two texts under the picked model and under the base model."""
+    tuned = pair_similarity(_model(model_ref), text1, text2)
+    if not base_ref or base_ref.strip() == model_ref.strip():
+        return f"**{tuned:.4f}** cosine similarity"
+    base = pair_similarity(_model(base_ref), text1, text2)
+    return f"picked model **{tuned:.4f}** · base model **{base:.4f}** · change **{tuned - base:+.4f}**"
+
+
+def _heatmap(matrix: np.ndarray, labels: list[str], title: str) -> go.Figure:
+    short = [t if len(t) <= 40 else t[:37] + "…" for t in labels]
+    fig = go.Figure(go.Heatmap(z=matrix, x=short, y=short, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True, hovertext=None))
+    fig.update_layout(title=title, height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10}, yaxis={"autorange": "reversed"})
+    return fig
+
+
+@friendly
+def matrices(model_ref: str, base_ref: str, sentences: str) -> tuple:
+    """Similarity matrices of a list of sentences (one per line), picked model and base model."""
+    texts = clean_texts((sentences or "").splitlines(), "the sentence list", limit=200)
+    tuned = _heatmap(similarity_matrix(_model(model_ref), texts), texts, "Picked model")
+    base = _heatmap(similarity_matrix(_model(base_ref), texts), texts, "Base model") if base_ref else None
+    return tuned, base
+
+
+@friendly
+def compare_search(
+    model_ref: str, base_ref: str, corpus_text: str, query: str, top_k: float = 5, loaded=None, progress=PROGRESS
+) -> tuple:
+    """Top-k hits from the picked and the base model; the picked model's hits say how their rank moved."""
+    corpus = _corpus(corpus_text, loaded)
+    k = max(1, int(top_k or 5))
+
+    def report(fraction: float, message: str) -> None:
+        progress(fraction, desc=message)
+
+    tuned = search(model_ref, _model(model_ref), corpus, query, top_k=k, progress=report)
+    base = search(base_ref, _model(base_ref), corpus, query, top_k=len(corpus), progress=report) if base_ref else []
+    base_rank = {hit["index"]: hit["rank"] for hit in base}
+    rows = []
+    for hit in tuned:
+        before = base_rank.get(hit["index"])
+        moved = (
+            ""
+            if before is None
+            else ("=" if before == hit["rank"] else f"{'↑' if before > hit['rank'] else '↓'}{abs(before - hit['rank'])}")
+        )
+        rows.append(
+            {"rank": hit["rank"], "score": round(hit["score"], 4), "text": hit["text"], "base rank": before, "moved": moved}
+        )
+    base_rows = [{"rank": h["rank"], "score": round(h["score"], 4), "text": h["text"]} for h in base[:k]]
+    return pd.DataFrame(rows), pd.DataFrame(base_rows) if base_rows else None
+
+
+@friendly
+def corpus_from_table(file_path: str | None, column: str | None) -> tuple:
+    """Load a column of an uploaded table as the corpus (and its other columns as label choices for the map)."""
+    from core.tables import read_file
+
+    if not file_path:
+        return None, "", gr.update(choices=[], value=None), gr.update(choices=[], value=None)
+    df, _ = read_file(file_path)
+    columns = [str(c) for c in df.columns]
+    text_column = column if column in columns else next((c for c in columns if df[c].dtype == object), columns[0])
+    texts = clean_texts(df[text_column].tolist(), f"column '{text_column}'")
+    labels = [c for c in columns if c != text_column]
+    note = f"Corpus: **{len(texts):,}** texts from column `{text_column}` of {len(df):,} rows."
+    return (
+        texts,
+        note,
+        gr.update(choices=columns, value=text_column),
+        gr.update(choices=["(clusters)", *labels], value="(clusters)"),
+    )
+
+
+@friendly
+def corpus_from_run(model_ref: str) -> tuple[list[str], str]:
+    """The training texts of the run whose model is picked (every text role, de-duplicated)."""
+    from pathlib import Path
+
+    from core.config import load_config
+    from core.data import load_training_data
+
+    config_path = Path(model_ref or "").parent / "config.yaml"
+    if Path(model_ref or "").name != "model" or not config_path.is_file():
+        raise DataError("pick a run in the model picker first: its training texts become the corpus")
+    data = load_training_data(load_config(config_path))
+    texts = list(dict.fromkeys(t for role in data.recipe.roles for t in data.prepared.train[role]))
+    return texts, f"Corpus: **{len(texts):,}** distinct training texts of run `{config_path.parent.name}`."
+
+
+@friendly
+def draw_map(model_ref: str, corpus_text: str, loaded, label_column: str | None, table_path: str | None) -> go.Figure:
+    """A PCA map of the corpus under the picked model, coloured by a label column or by k-means clusters."""
+    corpus = _corpus(corpus_text, loaded)
+    colours = None
+    if label_column and label_column != "(clusters)" and table_path and not (corpus_text or "").strip():
+        from core.tables import read_file
+
+        df, _ = read_file(table_path)
+        colours = [str(v) for v in df[label_column].tolist()][: len(corpus)]
+    index = np.linspace(0, len(corpus) - 1, min(len(corpus), MAP_LIMIT)).astype(int)
+    texts = [corpus[i] for i in index]
+    embeddings = corpus_embeddings(model_ref, _model(model_ref), corpus)[index]
+    points = project_2d(embeddings)
+    if colours is None or len(colours) != len(corpus):
+        colours = [f"cluster {c + 1}" for c in _clusters(embeddings.cpu().numpy())]
+    else:
+        colours = [colours[i] for i in index]
+    fig = go.Figure()
+    for name in sorted(set(colours)):
+        mask = np.array([c == name for c in colours])
+        fig.add_scatter(
+            x=points[mask, 0], y=points[mask, 1], mode="markers", name=name, text=np.array(texts, dtype=object)[mask],
+            hovertemplate="%{text}<extra>" + name + "</extra>", marker={"size": 7, "opacity": 0.8},
+        )  # fmt: skip
+    fig.update_layout(title=f"{len(texts):,} texts, PCA of the picked model's embeddings", height=520, template="plotly_white")
+    return fig
+
+
+def _clusters(vectors: np.ndarray) -> np.ndarray:
+    """k-means labels, k up to 8 (about one cluster per 5 texts, never more than distinct points)."""
+    from sklearn.cluster import KMeans
+
+    distinct = len(np.unique(vectors.round(5), axis=0))
+    k = max(1, min(8, len(vectors) // 5, distinct))
+    return KMeans(n_clusters=k, n_init=4, random_state=0).fit_predict(vectors)
+
+
+def pick_model(model_ref: str) -> dict:
+    """Picking a run's model sets the base picker to the model that run started from."""
+    base = base_model_of(model_ref or "")
+    return gr.update(value=base) if base else gr.update()
+
+
+def refresh_choices(current: str | None) -> dict:
+    choices = model_choices()
+    values = [v for _, v in choices]
+    return gr.update(choices=choices, value=current if current else (values[0] if values else DEFAULT_MODEL))
+
+
+def build() -> SimpleNamespace:
+    ui = SimpleNamespace()
+    choices = model_choices()
+    with gr.Row():
+        ui.model = gr.Dropdown(
+            choices, value=choices[0][1] if choices else DEFAULT_MODEL, label="Model (a finished run, a base model, or a folder)",
+            allow_custom_value=True, elem_id="pg-model", scale=3,
+        )  # fmt: skip
+        ui.base = gr.Dropdown(
+            model_choices(),
+            value=DEFAULT_MODEL,
+            label="Compare with (the base model)",
+            allow_custom_value=True,
+            elem_id="pg-base",
+            scale=3,
+        )
+        ui.refresh = gr.Button("Refresh list", elem_id="pg-refresh", scale=1)
+    with gr.Accordion("Pair similarity", open=True):
+        with gr.Row():
+            ui.text1 = gr.Textbox(label="Text 1", value="I was charged twice for one ride", elem_id="pg-text1")
+            ui.text2 = gr.Textbox(label="Text 2", value="Why do I see two payments for a single trip?", elem_id="pg-text2")
+        ui.similarity_button = gr.Button("Compare", elem_id="pg-similarity-run")
+        ui.similarity = gr.Markdown(elem_id="pg-similarity")
+    with gr.Accordion("Similarity matrix", open=False):
+        ui.sentences = gr.Textbox(label="Sentences, one per line", lines=5, elem_id="pg-sentences")
+        ui.matrix_button = gr.Button("Draw matrices", elem_id="pg-matrix-run")
+        with gr.Row():
+            ui.matrix = gr.Plot(label="Picked model", elem_id="pg-matrix")
+            ui.matrix_base = gr.Plot(label="Base model", elem_id="pg-matrix-base")
+    with gr.Accordion("Semantic search and embedding map", open=True):
+        ui.corpus = gr.State(None)
+        with gr.Row():
+            ui.corpus_text = gr.Textbox(label="Corpus, one text per line (or load one below)", lines=6, elem_id="pg-corpus")
+            with gr.Column():
+                ui.corpus_file = gr.File(label="or a table", type="filepath", elem_id="pg-corpus-file", height=100)
+                ui.corpus_column = gr.Dropdown([], label="text column", elem_id="pg-corpus-column")
+                ui.corpus_run = gr.Button("or the picked run's training texts", elem_id="pg-corpus-run")
+        ui.corpus_note = gr.Markdown(elem_id="pg-corpus-note")
+        with gr.Row():
+            ui.query = gr.Textbox(label="Query", elem_id="pg-query", scale=4)
+            ui.top_k = gr.Number(5, label="top k", precision=0, minimum=1, maximum=100, elem_id="pg-top-k", scale=1)
+        ui.search_button = gr.Button("Search", variant="primary", elem_id="pg-search-run")
+        with gr.Row():
+            ui.hits = gr.Dataframe(label="Picked model (rank moved against the base model)", elem_id="pg-hits", wrap=True)
+            ui.hits_base = gr.Dataframe(label="Base model", elem_id="pg-hits-base", wrap=True)
+        with gr.Row():
+            ui.map_colour = gr.Dropdown(["(clusters)"], value="(clusters)", label="colour by", elem_id="pg-map-colour")
+            ui.map_button = gr.Button("Draw embedding map", elem_id="pg-map-run")
+        ui.map = gr.Plot(label="Embedding map", elem_id="pg-map")
+    return ui
+
+
+def wire(ui: SimpleNamespace) -> None:
+    ui.refresh.click(refresh_choices, ui.model, ui.model, api_visibility="undocumented").then(
+        refresh_choices, ui.base, ui.base, api_visibility="undocumented"
+    )
+    ui.model.change(pick_model, ui.model, ui.base, api_visibility="undocumented")
+    ui.similarity_button.click(compare_similarity, [ui.model, ui.base, ui.text1, ui.text2], ui.similarity, api_name="similarity")
+    ui.matrix_button.click(matrices, [ui.model, ui.base, ui.sentences], [ui.matrix, ui.matrix_base], api_name="similarity_matrix")
+    ui.search_button.click(
+        compare_search,
+        [ui.model, ui.base, ui.corpus_text, ui.query, ui.top_k, ui.corpus],
+        [ui.hits, ui.hits_base],
+        api_name="search",
+    )
+    ui.query.submit(
+        compare_search, [ui.model, ui.base, ui.corpus_text, ui.query, ui.top_k, ui.corpus], [ui.hits, ui.hits_base],
+        api_visibility="undocumented",
+    )  # fmt: skip
+    table_outputs = [ui.corpus, ui.corpus_note, ui.corpus_column, ui.map_colour]
+    ui.corpus_file.upload(corpus_from_table, [ui.corpus_file, ui.corpus_column], table_outputs, api_visibility="undocumented")
+    ui.corpus_column.input(corpus_from_table, [ui.corpus_file, ui.corpus_column], table_outputs, api_visibility="undocumented")
+    ui.corpus_run.click(corpus_from_run, ui.model, [ui.corpus, ui.corpus_note], api_visibility="undocumented")
+    ui.map_button.click(
+        draw_map, [ui.model, ui.corpus_text, ui.corpus, ui.map_colour, ui.corpus_file], ui.map, api_name="embedding_map"
+    )
