@@ -30,6 +30,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/overhead.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/examples.py
+	$(BIN)/python bench/search.py
 
 setup: $(VENV)/.installed-test
 

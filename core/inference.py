@@ -61,15 +61,18 @@ def encode(model, texts: list[str], *, batch_size: int = 64, progress: Callable[
     return torch.cat(parts) if len(parts) > 1 else parts[0]
 
 
-def corpus_embeddings(model_key: str, model, corpus: list[str], *, progress=None):
-    """The corpus's embeddings under `model`, computed once per (model_key, corpus) and reused."""
+def corpus_embeddings(model_key: str, model, corpus: list[str], *, progress=None, precomputed=None):
+    """The corpus's embeddings under `model`, computed once per (model_key, corpus) and reused.
+
+    `precomputed` (normalised, one row per text) is stored instead of encoding (benchmarks, imports).
+    """
     digest = hashlib.sha1("\0".join(corpus).encode("utf-8")).hexdigest()
     key = (model_key, digest)
     with _lock:
         if key in _corpora:
             _corpora.move_to_end(key)
             return _corpora[key]
-    embeddings = encode(model, corpus, progress=progress)
+    embeddings = precomputed if precomputed is not None else encode(model, corpus, progress=progress)
     with _lock:
         _corpora[key] = embeddings
         while len(_corpora) > KEEP_CORPORA:

@@ -60,3 +60,15 @@ def test_examples_bench_trains_a_bundled_example(tmp_path, tiny_model):
     assert done.returncode == 0, done.stderr[-3000:]
     (run,) = json.loads((tmp_path / "examples.json").read_text())["runs"]
     assert run["trainer"] == "pair" and run["metric"] == "ndcg@10"
+
+
+@pytest.mark.slow
+def test_search_bench_measures_encode_ratio_and_query_latency(tmp_path, tiny_model, shared_data):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "search.py"), "--rows", "64", "--sizes", "500", "--queries", "5",
+         "--model", tiny_model, "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((tmp_path / "search.json").read_text())
+    assert result["ratio"] > 0 and result["latency"]["500"]["p95_ms"] > 0
