@@ -56,3 +56,13 @@ def test_an_error_reaches_the_caller_as_a_message_and_the_app_keeps_working(clie
     good = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 20)[1])
     summary, *_ = client.predict(handle_file(str(good)), api_name="/load_file")
     assert "Suggested trainer: **pair**" in summary
+
+
+def test_the_playground_answers_similarity_and_search_through_its_api(client, tiny_model):
+    text = client.predict(tiny_model, tiny_model, "the dog runs", "a dog is running", api_name="/similarity")
+    assert text.endswith("cosine similarity")
+    corpus = "the dog runs\na cat sleeps\nthe car drives\nwater is blue"
+    hits, _ = client.predict(tiny_model, "", corpus, "a dog", 2, api_name="/search")
+    assert hits["headers"] == ["rank", "moved", "base rank", "score", "text"] and len(hits["data"]) == 2
+    with pytest.raises(Exception, match="the query is empty"):
+        client.predict(tiny_model, "", corpus, " ", 2, api_name="/search")

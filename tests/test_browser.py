@@ -107,3 +107,34 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
     total = int(page.get_attribute("#train-progress .studio-progress", "data-max-steps"))
     assert 0 < step < total
     assert "model in `model/`" in page.inner_text("#train-folder") or "model/" in page.inner_text("#train-folder")
+
+
+def test_playground_compares_a_finished_run_with_its_base_and_the_runs_tab_deletes_it(page, runs_root, tmp_path, tiny_model):
+    from core.config import TrainConfig
+    from core.training import TrainingJob
+
+    data = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 60)[1])
+    job = TrainingJob(TrainConfig(data_path=str(data), model=tiny_model, batch_size=8), run_dir=str(runs_root / "demo-run"))
+    assert job.run()["state"] == "finished"
+    page.reload()  # the picker lists the runs there are when the page loads
+    open_tab(page, "Playground")
+    page.wait_for_function("() => document.querySelector('#pg-model input').value.includes('demo-run')")
+    page.wait_for_function(f"() => document.querySelector('#pg-base input').value === {tiny_model!r}")
+    page.click("#pg-similarity-run")
+    page.wait_for_selector("#pg-similarity >> text=picked model")
+
+    page.fill("#pg-corpus textarea", "\n".join(f"the dog runs {i}" for i in range(30)) + "\na cat sleeps\nthe car drives")
+    page.fill("#pg-query textarea, #pg-query input", "a cat")
+    page.click("#pg-search-run")
+    page.wait_for_function("() => document.querySelector('#pg-hits').innerText.includes('moved')")
+    page.wait_for_function("() => document.querySelector('#pg-hits-base').innerText.includes('score')")
+
+    open_tab(page, "Runs")
+    page.wait_for_function("() => document.querySelector('#runs-table').innerText.includes('demo-run')")
+    page.click("#runs-delete")
+    page.wait_for_selector("text=to delete run 'demo-run'")  # not without the confirmation
+    assert (runs_root / "demo-run").is_dir()
+    page.check("#runs-delete-confirm input")
+    page.click("#runs-delete")
+    page.wait_for_function("() => !document.querySelector('#runs-table').innerText.includes('demo-run')")
+    assert not (runs_root / "demo-run").exists()

@@ -57,7 +57,7 @@ def test_search_marks_rank_changes_and_reuses_the_corpus_embeddings(run, tiny_mo
 
     corpus = "\n".join(f"{s} number {i}" for i, s in enumerate(["the dog runs", "a cat sleeps", "the car drives"] * 20))
     hits, base = pg.compare_search(str(run / "model"), tiny_model, corpus, "a dog", 5, None, progress=quiet)
-    assert list(hits.columns) == ["rank", "score", "text", "base rank", "moved"] and len(hits) == 5 and len(base) == 5
+    assert list(hits.columns) == ["rank", "moved", "base rank", "score", "text"] and len(hits) == 5 and len(base) == 5
     assert hits["score"].is_monotonic_decreasing
     assert set(hits["moved"]) <= {"="} | {f"{a}{n}" for a in "↑↓" for n in range(1, 61)}
     model = cached_model(str(run / "model"))

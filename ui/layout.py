@@ -45,7 +45,7 @@ def build_page() -> SimpleNamespace:
                 model = model_tab.build(form)
             with gr.Tab("3 · Train", id="train", elem_id="tab-train"):
                 train = train_tab.build(form)
-            with gr.Tab("4 · Playground", id="playground", elem_id="tab-playground"):
+            with gr.Tab("4 · Playground", id="playground", elem_id="tab-playground") as playground_tab_item:
                 playground = playground_tab.build()
             with gr.Tab("5 · Runs", id="runs", elem_id="tab-runs") as runs_tab_item:
                 runs = runs_tab.build()
@@ -56,7 +56,12 @@ def build_page() -> SimpleNamespace:
         runs_tab.wire(runs, form, playground, tabs)
         # the lists of runs are read when their tab opens, so a run that just ended is there
         runs_tab_item.select(runs_tab.refresh, None, [runs.table, runs.compare, runs.pick], api_visibility="undocumented")
-        demo.load(playground_tab.refresh_choices, playground.model, playground.model, api_visibility="undocumented")
+        playground_tab_item.select(
+            playground_tab.refresh_choices, playground.model, playground.model, api_visibility="undocumented"
+        )
+        demo.load(playground_tab.newest_choice, None, playground.model, api_visibility="undocumented").then(
+            playground_tab.pick_model, playground.model, playground.base, api_visibility="undocumented"
+        )
     return SimpleNamespace(demo=demo, form=form, data=data, model=model, train=train, playground=playground, runs=runs)
 
 

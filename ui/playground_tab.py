@@ -94,7 +94,7 @@ def compare_search(
             else ("=" if before == hit["rank"] else f"{'↑' if before > hit['rank'] else '↓'}{abs(before - hit['rank'])}")
         )
         rows.append(
-            {"rank": hit["rank"], "score": round(hit["score"], 4), "text": hit["text"], "base rank": before, "moved": moved}
+            {"rank": hit["rank"], "moved": moved, "base rank": before, "score": round(hit["score"], 4), "text": hit["text"]}
         )
     base_rows = [{"rank": h["rank"], "score": round(h["score"], 4), "text": h["text"]} for h in base[:k]]
     return pd.DataFrame(rows), pd.DataFrame(base_rows) if base_rows else None
@@ -179,6 +179,12 @@ def pick_model(model_ref: str) -> dict:
     """Picking a run's model sets the base picker to the model that run started from."""
     base = base_model_of(model_ref or "")
     return gr.update(value=base) if base else gr.update()
+
+
+def newest_choice() -> dict:
+    """Page load: the newest finished run is picked (else the default base model)."""
+    choices = model_choices()
+    return gr.update(choices=choices, value=choices[0][1] if choices else DEFAULT_MODEL)
 
 
 def refresh_choices(current: str | None) -> dict:

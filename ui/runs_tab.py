@@ -105,7 +105,7 @@ def delete(name: str, confirmed: bool) -> tuple:
     delete_run(name)
     forget(str(path))
     gr.Info(f"Run {name} deleted.")
-    return (*refresh(), False)
+    return refresh()
 
 
 def build() -> SimpleNamespace:
@@ -124,7 +124,7 @@ def build() -> SimpleNamespace:
     with gr.Row():
         ui.confirm = gr.Checkbox(False, label="Yes, delete it", elem_id="runs-delete-confirm")
         ui.delete = gr.Button("Delete run", variant="stop", elem_id="runs-delete")
-    ui.zip = gr.File(label="Model zip", elem_id="runs-zip")
+    ui.zip = gr.File(label="Model zip", elem_id="runs-zip", height=80)
     return ui
 
 
@@ -135,4 +135,7 @@ def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs) -> None:
     ui.load.click(lambda name: load_into_form(form, name), ui.pick, list(form.components.values()), api_visibility="undocumented")
     ui.open.click(open_in_playground, ui.pick, [playground.model, playground.base, tabs], api_visibility="undocumented")
     ui.download.click(download, ui.pick, ui.zip, api_name="download_model")
-    ui.delete.click(delete, [ui.pick, ui.confirm], [*listing, ui.confirm], api_name="delete_run")
+    # a refused delete must not leave the list under an error overlay: the message is the toast
+    ui.delete.click(delete, [ui.pick, ui.confirm], listing, api_name="delete_run", show_progress="hidden").success(
+        lambda: False, None, ui.confirm, api_visibility="undocumented"
+    )

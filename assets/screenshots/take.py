@@ -1,4 +1,5 @@
-"""Take the README's screenshots: the bundled pair_score example, all-MiniLM-L6-v2, three epochs (a real run).
+"""Take the README's screenshots: the bundled pair_score example, all-MiniLM-L6-v2, three epochs (a real run),
+then the Runs tab and the run opened in the Playground.
 
 .venv/bin/python assets/screenshots/take.py     # needs /usr/bin/chromium (see .ci/run)
 """
@@ -45,6 +46,26 @@ def main() -> None:
         page.wait_for_function("() => document.querySelector('#train-progress .studio-progress').dataset.state === 'finished'")
         page.wait_for_timeout(1500)
         page.screenshot(path=str(HERE / "train.png"), full_page=True)
+        tab(page, "Runs")
+        page.wait_for_function("() => document.querySelector('#runs-table').innerText.includes('pair_score')")
+        page.click("#runs-compare input")
+        page.get_by_role("option").first.click()
+        page.wait_for_selector("#runs-curves .js-plotly-plot")
+        page.click("#runs-table")  # close the dropdown
+        page.screenshot(path=str(HERE / "runs.png"), full_page=True)
+        page.click("#runs-open")
+        page.wait_for_function("() => document.querySelector('#pg-base input')?.value?.includes('MiniLM')")
+        page.click("#pg-similarity-run")
+        page.wait_for_selector("#pg-similarity >> text=picked model")
+        page.click("#pg-corpus-run")
+        page.wait_for_selector("#pg-corpus-note >> text=training texts")
+        page.fill("#pg-query textarea, #pg-query input", "my card was charged two times for one trip")
+        page.click("#pg-search-run")
+        page.wait_for_function("() => document.querySelector('#pg-hits').innerText.includes('moved')")
+        page.click("#pg-map-run")
+        page.wait_for_selector("#pg-map .js-plotly-plot")
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(HERE / "playground.png"), full_page=True)
         browser.close()
 
 
