@@ -78,9 +78,14 @@ def test_bad_corpus_and_query_get_a_message_naming_the_limit(tiny_model):
     assert clean_texts([" a ", None, "", "b"], "t") == ["a", "b"]
 
 
-def test_a_missing_model_folder_is_named(tmp_path):
+def test_a_missing_or_broken_model_folder_is_named(tmp_path):
     with pytest.raises(gr.Error, match="neither an existing folder nor a Hub id"):
         pg.compare_similarity(str(tmp_path / "gone" / "model"), "", "a", "b")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "modules.json").write_text("{not json")
+    with pytest.raises(gr.Error, match=r"model '.*broken' could not be loaded.*is the folder complete\?"):
+        pg.compare_similarity(str(broken), "", "a", "b")
 
 
 def test_corpus_from_a_table_column_and_from_a_runs_training_texts(run, tmp_path):
