@@ -1,7 +1,9 @@
 """SBERT Studio's browser app. Thin: builds the page from ui/ and launches it.
 
-HOST and PORT (default 127.0.0.1:7860) choose where it serves. torch and sentence-transformers
-are imported on first use (loading a model, training), not here, so the page is up quickly.
+HOST and PORT (default 127.0.0.1:7860) choose where it serves; on a Hugging Face Space (SPACE_ID
+set) it serves on 0.0.0.0 and the port Gradio's GRADIO_SERVER_* variables give. torch and
+sentence-transformers are imported on first use (loading a model, training), not here, so the
+page is up quickly.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     demo = build_app()
     demo.queue(default_concurrency_limit=4)
+    space = bool(os.environ.get("SPACE_ID"))
+    host = os.environ.get("HOST") or os.environ.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if space else "127.0.0.1")
+    port = os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or "7860"
     demo.launch(
-        server_name=os.environ.get("HOST", "127.0.0.1"),
-        server_port=int(os.environ.get("PORT", "7860")),
+        server_name=host,
+        server_port=int(port),
         theme=THEME,
         css=CSS,
         show_error=True,

@@ -108,10 +108,28 @@ def _train(args: argparse.Namespace) -> int:
         print(f"error: {final['error']}", file=sys.stderr)
         print(f"the run folder {job.run_dir} keeps status.json and log.txt", file=sys.stderr)
         return 1
-    if config.push_to_hub:
-        print("note: --push-to-hub is not available in this version yet; the model is in the run folder", file=sys.stderr)
     print(f"{final['state']}: model saved to {job.folder.model_dir}", file=sys.stderr)
+    if config.push_to_hub and final["state"] == "finished":
+        if not _push(job.run_dir, config):
+            return 1
+    elif config.push_to_hub:
+        print("note: a stopped run is not pushed; push it from the app's Hub tab if you want it", file=sys.stderr)
     return 130 if final["state"] == "stopped" else 0
+
+
+def _push(run_dir, config: TrainConfig) -> bool:
+    """Push a finished run to `<username>/<run name>` (username from the token when not given)."""
+    from core.hub import HubError, default_repo_id, push_run, whoami
+
+    try:
+        user = config.username or whoami(config.token)
+        url = push_run(run_dir, default_repo_id(run_dir, user), config.token, private=True)
+    except HubError as exc:
+        print(f"error: push to the Hub failed: {exc}", file=sys.stderr)
+        print(f"the model is in {run_dir}/model; push it again from the app's Hub tab", file=sys.stderr)
+        return False
+    print(f"pushed (private): {url}", file=sys.stderr)
+    return True
 
 
 if __name__ == "__main__":

@@ -23,10 +23,17 @@ def _offline_flag() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def ensure_hub_reachable(repo_id: str, kind: str, error: type[Exception]) -> None:
-    """Raise `error` naming `repo_id` when offline mode is set or the Hub does not answer within seconds."""
+def ensure_hub_reachable(repo_id: str, kind: str, error: type[Exception], *, push: bool = False) -> None:
+    """Raise `error` naming `repo_id` when offline mode is set or the Hub does not answer within seconds.
+
+    `push`: the message is about pushing (the model stays in the run folder) rather than downloading.
+    """
     fix = "use a local path instead, or connect this machine to the internet"
-    if _offline_flag():
+    if push:
+        fix = "connect this machine to the internet and push again; the model stays in its run folder"
+        if _offline_flag():
+            raise error(f"HF_HUB_OFFLINE is set, so nothing can be pushed to {kind} '{repo_id}'; unset it and push again")
+    elif _offline_flag():
         raise error(f"{kind} '{repo_id}' is not on this machine and HF_HUB_OFFLINE is set, so it cannot be downloaded; {fix}")
     outcome: dict[str, BaseException | None] = {}
 
@@ -43,4 +50,5 @@ def ensure_hub_reachable(repo_id: str, kind: str, error: type[Exception]) -> Non
     thread.start()
     thread.join(PROBE_SECONDS + 1)
     if outcome.get("error", TimeoutError()) is not None:
-        raise error(f"cannot reach the Hugging Face Hub ({hub_endpoint()}) to download {kind} '{repo_id}'; {fix}")
+        action = "push to" if push else "download"
+        raise error(f"cannot reach the Hugging Face Hub ({hub_endpoint()}) to {action} {kind} '{repo_id}'; {fix}")

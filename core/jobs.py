@@ -8,12 +8,14 @@ naming the running one: two runs on one GPU would both crawl or run out of memor
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING
 
 from core.config import TrainConfig
 from core.errors import StudioError
 from core.run_state import TERMINAL_STATES
+from core.runs import on_space
 
 if TYPE_CHECKING:
     from core.training import TrainingJob
@@ -32,9 +34,10 @@ class JobRegistry:
         self._lock = threading.Lock()
         self._jobs: dict[str, TrainingJob] = {}
         self._latest: str | None = None
+        self._owners: dict[str, str | None] = {}
 
-    def start(self, config: TrainConfig) -> TrainingJob:
-        """Create and start a job for `config` in a background thread.
+    def start(self, config: TrainConfig, *, owner: str | None = None) -> TrainingJob:
+        """Create and start a job for `config` in a background thread; `owner` names who started it (a Space login).
 
         Raises:
             BusyError: another run is still training (its name and progress are in the message).
@@ -47,11 +50,17 @@ class JobRegistry:
             if running is not None:
                 snap = running.snapshot()
                 where = f"step {snap['step']}/{snap['max_steps']}" if snap.get("max_steps") else snap["state"]
-                raise BusyError(
-                    f"run '{running.folder.name}' is still training ({where}); stop it on the Train tab or wait "
-                    "until it ends, then start again"
-                )
+                holder = self._owners.get(running.folder.name)
+                by = f", started by {holder}" if holder else ""
+                hint = "stop it on the Train tab or wait until it ends, then start again"
+                if on_space():
+                    hint = (
+                        "this Space trains one run at a time; wait until it ends, or duplicate the Space to train your own: "
+                        f"https://huggingface.co/spaces/{os.environ['SPACE_ID']}?duplicate=true"
+                    )
+                raise BusyError(f"the studio is busy: run '{running.folder.name}'{by} is still training ({where}); {hint}")
             job = TrainingJob(config)
+            self._owners[job.folder.name] = owner
             self._jobs[job.folder.name] = job
             self._latest = job.folder.name
         return job.start()

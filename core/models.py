@@ -15,6 +15,7 @@ from pathlib import Path
 from core.config import DEFAULT_MODEL
 from core.errors import ModelError
 from core.hub_access import ensure_hub_reachable
+from core.runs import on_space, runs_root
 
 __all__ = ["BUNDLED_MODELS", "load_model", "model_token_limit", "resolve_model"]
 
@@ -39,6 +40,11 @@ def resolve_model(ref: str) -> str:
     """
     ref = ref.strip()
     path = Path(ref).expanduser()
+    if path.is_dir() and on_space() and not path.resolve().is_relative_to(runs_root().resolve()):
+        raise ModelError(
+            f"on a Space, a local model must be the model folder of a run under {runs_root()}; "
+            f"'{ref}' is outside it. Use a Hub id, or a run's model"
+        )
     if path.is_dir():
         if not any((path / name).is_file() for name in ("modules.json", "config.json")):
             raise ModelError(

@@ -19,18 +19,24 @@ from typing import Any
 
 from core.errors import RunFolderError
 
-__all__ = ["RUNS_ENV", "RunFolder", "is_main_process", "new_run_dir", "runs_root"]
+__all__ = ["RUNS_ENV", "SPACE_STORAGE", "RunFolder", "is_main_process", "new_run_dir", "on_space", "runs_root"]
 
 RUNS_ENV = "SBERT_STUDIO_RUNS"
 RUN_FILES = ("config.yaml", "status.json", "metrics.jsonl", "data_report.json", "model")
+SPACE_STORAGE = Path("/data")  # a Hugging Face Space's persistent storage, when it has some
+
+
+def on_space() -> bool:
+    """True when running as a Hugging Face Space (the Space runtime sets SPACE_ID)."""
+    return bool(os.environ.get("SPACE_ID"))
 
 
 def runs_root() -> Path:
     """Where runs live: $SBERT_STUDIO_RUNS, else /data/runs on a Space with storage, else ./runs."""
     if os.environ.get(RUNS_ENV):
         return Path(os.environ[RUNS_ENV])
-    if os.environ.get("SPACE_ID") and Path("/data").is_dir():
-        return Path("/data/runs")
+    if on_space() and SPACE_STORAGE.is_dir():
+        return SPACE_STORAGE / "runs"
     return Path("runs")
 
 

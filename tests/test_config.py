@@ -144,3 +144,13 @@ def test_a_missing_or_broken_config_file_is_named(tmp_path):
     bad.write_text("lr: [1, 2\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+@pytest.mark.parametrize("tracker", ["tensorboard", "wandb", "mlflow"])
+def test_an_experiment_tracker_that_is_not_installed_is_named_with_the_fix(tracker, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == tracker else real(name, *a))
+    with pytest.raises(ConfigError, match=f"log: '{tracker}' is not installed; run `pip install {tracker}` or use --log none"):
+        TrainConfig(data_path="x.csv", log=tracker).check()

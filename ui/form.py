@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from core.config import EVAL_STRATEGIES, PRECISIONS, TrainConfig
+from core.config import EVAL_STRATEGIES, LOGGERS, PRECISIONS, TrainConfig
 
 __all__ = ["ADVANCED", "BASIC", "NONE", "Form", "param_component"]
 
@@ -39,6 +39,7 @@ ADVANCED = (
     "score_min",
     "score_max",
     "matryoshka_dims",
+    "log",
     "project_name",
 )
 LABELS = {
@@ -52,12 +53,14 @@ LABELS = {
     "project_name": "Run folder (empty: a new folder under runs/)",
     "score_min": "Score min (empty: observed)",
     "score_max": "Score max (empty: observed)",
+    "log": "Experiment tracking (the package must be installed)",
 }
 CHOICES = {
     "optimizer": ("adamw_torch_fused", "adamw_torch", "adafactor", "sgd"),
     "scheduler": ("linear", "cosine", "constant", "constant_with_warmup", "polynomial"),
     "mixed_precision": PRECISIONS,
     "eval_strategy": EVAL_STRATEGIES,
+    "log": LOGGERS,
 }
 _TYPES = {f.name: str(f.type) for f in fields(TrainConfig)}
 _DEFAULTS = TrainConfig()

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from core.tables import read_source
-from ui import data_tab, model_tab, playground_tab, runs_tab, train_tab
+from ui import data_tab, hub_tab, model_tab, playground_tab, runs_tab, train_tab
 from ui.errors import friendly
 from ui.form import Form
 
@@ -49,11 +49,15 @@ def build_page() -> SimpleNamespace:
                 playground = playground_tab.build()
             with gr.Tab("5 · Runs", id="runs", elem_id="tab-runs") as runs_tab_item:
                 runs = runs_tab.build()
+            with gr.Tab("6 · Hub", id="hub", elem_id="tab-hub") as hub_tab_item:
+                hub = hub_tab.build()
         _wire_data(form, data, model)
         _wire_model(form, data, model)
         _wire_train(form, train, demo)
         playground_tab.wire(playground)
         runs_tab.wire(runs, form, playground, tabs)
+        hub_tab.wire(hub)
+        hub_tab_item.select(hub_tab.refresh, None, hub.run, api_visibility="undocumented")
         # the lists of runs are read when their tab opens, so a run that just ended is there
         runs_tab_item.select(runs_tab.refresh, None, [runs.table, runs.compare, runs.pick], api_visibility="undocumented")
         playground_tab_item.select(
@@ -62,7 +66,7 @@ def build_page() -> SimpleNamespace:
         demo.load(playground_tab.newest_choice, None, playground.model, api_visibility="undocumented").then(
             playground_tab.pick_model, playground.model, playground.base, api_visibility="undocumented"
         )
-    return SimpleNamespace(demo=demo, form=form, data=data, model=model, train=train, playground=playground, runs=runs)
+    return SimpleNamespace(demo=demo, form=form, data=data, model=model, train=train, playground=playground, runs=runs, hub=hub)
 
 
 def _wire_data(form: Form, data, model) -> None:
@@ -166,9 +170,12 @@ def _wire_model(form: Form, data, model) -> None:
 
 def _wire_train(form: Form, train, demo: gr.Blocks) -> None:
     shown = train_tab.outputs(train)
-    train.start.click(
-        lambda values: train_tab.start(form, values), form.inputs, [train.run_dir, train.timer, *shown], api_name="start_training"
-    )
+
+    def start_training(values: dict, profile: gr.OAuthProfile | None = None) -> tuple:
+        """Start from the form; on a Space the login's user name is recorded as the run's holder."""
+        return train_tab.start(form, values, owner=getattr(profile, "username", None))
+
+    train.start.click(start_training, form.inputs, [train.run_dir, train.timer, *shown], api_name="start_training")
     train.stop.click(train_tab.stop, train.run_dir, train.status, api_name="stop_training")
     train.timer.tick(train_tab.poll, train.run_dir, [train.timer, *shown], show_progress="hidden", api_visibility="undocumented")
     demo.load(train_tab.attach, None, [train.run_dir, train.timer, *shown])

@@ -89,10 +89,10 @@ def _bar(snap: dict | None) -> str:
 
 
 @friendly
-def start(form: Form, values: dict) -> tuple:
-    """Start a run from the form. Refused (with the running run's name) while another trains."""
+def start(form: Form, values: dict, owner: str | None = None) -> tuple:
+    """Start a run from the form. Refused (naming the running run, and who holds it) while another trains."""
     config = form.config(values)
-    job = registry.start(config)
+    job = registry.start(config, owner=owner)
     gr.Info(f"Run {job.folder.name} started")
     return (str(job.folder.path), gr.Timer(active=True), *render(str(job.folder.path)))
 

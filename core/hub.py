@@ -1,0 +1,155 @@
+"""Push a finished run's model to the Hugging Face Hub, with the studio's facts in its model card.
+
+The push is sentence-transformers' own `push_to_hub` with the run's saved `model/` folder (so the
+model card it generated at training travels), after a "Trained with SBERT Studio" section is
+added to that card: data, trainer, loss, parameters, baseline -> final metric. A failed push
+(bad token, no write access, repo exists, no network) is a HubError with its own message, and
+can be retried: nothing about the run changes.
+
+The token is passed to huggingface_hub and nowhere else: never written, logged or returned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+from core.errors import StudioError
+from core.hub_access import ensure_hub_reachable
+from core.runs import RunFolder
+
+__all__ = ["CARD_MARKER", "HubError", "default_repo_id", "enrich_model_card", "hub_token", "push_run", "whoami"]
+
+CARD_MARKER = "## Trained with SBERT Studio"
+
+
+class HubError(StudioError):
+    """A push or a Hub lookup failed; the message says why and what to do."""
+
+
+def hub_token(given: str | None = None) -> str | None:
+    """The token given, else $HF_TOKEN (never a token file: the studio reads only what it is given)."""
+    return (given or "").strip() or os.environ.get("HF_TOKEN") or None
+
+
+def _explain(exc: Exception, repo_id: str | None = None) -> HubError:
+    """A HubError naming the cause (the token's text never appears: huggingface_hub does not echo it)."""
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    where = f" '{repo_id}'" if repo_id else ""
+    if status == 401:
+        return HubError("the Hub refused the token (401): it is wrong or expired; paste a token with write access")
+    if status == 403:
+        return HubError(f"the token may not write to{where} (403): use a token with write access to that user or organisation")
+    if status == 409:
+        return HubError(
+            f"the repo{where} already exists (409): tick “Push to an existing repo” to add a new commit, or pick another id"
+        )
+    if isinstance(exc, (ConnectionError, TimeoutError)) or type(exc).__name__ in (
+        "ConnectError",
+        "ConnectTimeout",
+        "ReadTimeout",
+    ):
+        return HubError(f"the Hub could not be reached ({type(exc).__name__}); check the network and push again")
+    return HubError(f"the push{where} failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}")
+
+
+def whoami(token: str | None) -> str:
+    """The user name the token belongs to."""
+    from huggingface_hub import HfApi
+
+    token = hub_token(token)
+    if not token:
+        raise HubError("no Hub token: paste one (huggingface.co/settings/tokens, with write access) or set HF_TOKEN")
+    ensure_hub_reachable("whoami", "the account of the token", HubError, push=True)
+    try:
+        return HfApi(token=token).whoami()["name"]
+    except Exception as exc:  # huggingface_hub raises HTTP and connection errors of many types
+        raise _explain(exc) from None
+
+
+def default_repo_id(run_dir: str | Path, user: str) -> str:
+    """`<user>/<run name>`, with characters the Hub refuses replaced."""
+    name = "".join(c if c.isalnum() or c in "-_." else "-" for c in Path(run_dir).name).strip("-.") or "model"
+    return f"{user}/{name[:90]}"
+
+
+def enrich_model_card(run_dir: str | Path) -> Path:
+    """Add (once) the studio's section to the run's model card; returns the card's path."""
+    folder = RunFolder(run_dir)
+    card = folder.model_dir / "README.md"
+    text = card.read_text(encoding="utf-8") if card.is_file() else ""
+    if CARD_MARKER in text:
+        return card
+    status = folder.read_status() or {}
+    config = yaml.safe_load((folder.path / "config.yaml").read_text(encoding="utf-8")) or {}
+    try:
+        report = json.loads((folder.path / "data_report.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        report = {}
+    rows = report.get("rows_kept", {})
+    params = ", ".join(f"{k} {config.get(k)}" for k in ("epochs", "batch_size", "lr", "warmup_ratio", "max_seq_length", "seed"))
+    before, after = status.get("baseline"), status.get("final")
+    metric = status.get("primary_metric") or "metric"
+    lines = [
+        "",
+        CARD_MARKER,
+        "",
+        f"- Base model: `{config.get('model')}`",
+        f"- Trainer type: `{status.get('trainer') or config.get('trainer')}`, loss `{status.get('loss') or config.get('loss')}`",
+        f"- Data: `{Path(str(config.get('data_path', ''))).name}`, {rows.get('train', '?')} training rows, "
+        f"{rows.get('validation', '?')} validation rows ({report.get('validation', {}).get('source', 'validation split')})",
+        f"- Parameters: {params}",
+    ]
+    if before is not None and after is not None:
+        lines.append(f"- Validation {metric}: {before:.4f} before training → {after:.4f} after ({after - before:+.4f})")
+    card.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return card
+
+
+def push_run(
+    run_dir: str | Path,
+    repo_id: str,
+    token: str | None,
+    *,
+    private: bool = False,
+    commit_message: str | None = None,
+    exist_ok: bool = False,
+) -> str:
+    """Push the run's model folder to `repo_id`; returns the repo's URL.
+
+    Raises:
+        HubError: no model yet, no token, a malformed repo id, or the Hub's refusal (each its own message).
+    """
+    from core.models import load_model
+
+    folder = RunFolder(run_dir)
+    status = folder.read_status() or {}
+    if not (folder.model_dir / "modules.json").is_file():
+        raise HubError(f"run '{folder.name}' has no saved model (state {status.get('state')}); only an ended run can be pushed")
+    token = hub_token(token)
+    if not token:
+        raise HubError("no Hub token: paste one (huggingface.co/settings/tokens, with write access) or set HF_TOKEN")
+    repo_id = (repo_id or "").strip()
+    if repo_id.count("/") != 1 or not all(repo_id.split("/")):
+        raise HubError(f"repo id '{repo_id}' must look like 'user/name' or 'organisation/name'")
+    ensure_hub_reachable(repo_id, "model repo", HubError, push=True)
+    enrich_model_card(folder.path)
+    model = load_model(str(folder.model_dir))
+    try:
+        model.push_to_hub(
+            repo_id,
+            token=token,
+            private=private,
+            commit_message=commit_message
+            or f"Add {status.get('trainer') or ''} model trained with SBERT Studio".replace("  ", " "),
+            local_model_path=str(folder.model_dir),
+            exist_ok=exist_ok,
+        )
+    except Exception as exc:  # huggingface_hub raises HTTP and connection errors of many types
+        raise _explain(exc, repo_id) from None
+    from huggingface_hub import constants
+
+    return f"{constants.ENDPOINT.rstrip('/')}/{repo_id}"

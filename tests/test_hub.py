@@ -1,0 +1,170 @@
+"""Pushing to the Hub, against a fake Hub served for real on 127.0.0.1; and the rules on a Space.
+
+The token used here is a recognisable string, so every file the studio wrote, its log and every
+answer the page got can be searched for it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import gradio as gr
+import pytest
+from conftest import rows_for, write_csv
+from fake_hub import FakeHub, serve_fake_hub
+
+from core.config import TrainConfig
+from core.hub import CARD_MARKER
+from core.training import TrainingJob
+from ui import hub_tab
+
+TOKEN = "hf_TopSecretToken123456"
+READ_ONLY = "hf_ReadOnlyToken654321"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    """The fake Hub, with huggingface_hub and the studio pointed at it and offline mode off."""
+    import huggingface_hub.constants as constants
+
+    with serve_fake_hub(FakeHub({TOKEN: "alice", READ_ONLY: "bob"}, read_only={READ_ONLY})) as fake:
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        monkeypatch.setattr(constants, "ENDPOINT", fake.url)
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+        yield fake
+
+
+@pytest.fixture
+def run(runs_root, tmp_path, tiny_model):
+    data = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 40)[1])
+    job = TrainingJob(TrainConfig(data_path=str(data), model=tiny_model, batch_size=8), run_dir=str(runs_root / "my-run"))
+    assert job.run()["state"] == "finished"
+    return job.folder.path
+
+
+def files_containing(root: Path, text: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
+
+
+def test_push_from_the_hub_tab_delivers_model_files_and_an_enriched_card(hub, run):
+    repo = hub_tab.fill_repo_id("my-run", TOKEN)
+    assert repo == "alice/my-run"
+    answer = hub_tab.push("my-run", TOKEN, repo, True, False, "")
+    assert f"{hub.url}/alice/my-run" in answer and "private" in answer
+    files = hub.repos["alice/my-run"]
+    assert {"modules.json", "model.safetensors", "config.json", "README.md"} <= set(files)
+    card = files["README.md"].decode()
+    assert CARD_MARKER in card and "Trainer type: `pair`" in card and "before training →" in card
+    assert hub.private["alice/my-run"] is True
+    # the token is in no file of the run, nor in any answer the page got
+    assert files_containing(run, TOKEN) == [] and TOKEN not in answer + repo
+
+
+def test_each_failed_push_says_why_and_can_be_retried(hub, run, monkeypatch):
+    with pytest.raises(gr.Error, match="refused the token \\(401\\)"):
+        hub_tab.push("my-run", "hf_wrong", "alice/my-run", True, False, "")
+    with pytest.raises(gr.Error, match="may not write to 'alice/my-run' \\(403\\)"):
+        hub_tab.push("my-run", READ_ONLY, "alice/my-run", True, False, "")
+    hub_tab.push("my-run", TOKEN, "alice/my-run", True, False, "")
+    with pytest.raises(gr.Error, match="already exists \\(409\\).*Push to an existing repo"):
+        hub_tab.push("my-run", TOKEN, "alice/my-run", True, False, "")
+    assert "Pushed" in hub_tab.push("my-run", TOKEN, "alice/my-run", True, True, "again")  # retried, no retraining
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(gr.Error, match="HF_HUB_OFFLINE is set, so nothing can be pushed"):
+        hub_tab.push("my-run", TOKEN, "alice/other", True, False, "")
+    with pytest.raises(gr.Error, match="no Hub token"):
+        hub_tab.push("my-run", "", "alice/other", True, False, "")
+    with pytest.raises(gr.Error, match="must look like 'user/name'"):
+        hub_tab.push("my-run", TOKEN, "no-slash", True, False, "")
+
+
+def test_the_console_script_pushes_at_the_end_with_the_token_from_hf_token(hub, runs_root, tmp_path, tiny_model):
+    data = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 40)[1])
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"} | {"HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN}
+    done = subprocess.run(
+        [sys.executable, "-m", "core.cli", "train", "--data-path", str(data), "--model", tiny_model,
+         "--project-name", str(runs_root / "cli-run"), "--push-to-hub", "--username", "alice"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"pushed (private): {hub.url}/alice/cli-run" in done.stderr
+    assert "model.safetensors" in hub.repos["alice/cli-run"]
+    assert TOKEN not in done.stdout + done.stderr
+    assert files_containing(runs_root / "cli-run", TOKEN) == []
+
+
+def test_on_a_space_runs_go_to_persistent_storage_and_local_models_stay_in_the_runs_folder(monkeypatch, tmp_path, tiny_model):
+    import core.runs
+    from core.errors import ModelError
+    from core.models import resolve_model
+
+    monkeypatch.setenv("SPACE_ID", "someone/sbert-studio")
+    monkeypatch.delenv("SBERT_STUDIO_RUNS", raising=False)
+    monkeypatch.setattr(core.runs, "SPACE_STORAGE", tmp_path / "data")
+    (tmp_path / "data").mkdir()
+    assert core.runs.runs_root() == tmp_path / "data" / "runs"
+    with pytest.raises(ModelError, match="on a Space, a local model must be the model folder of a run"):
+        resolve_model(tiny_model)
+
+
+def test_on_a_space_a_busy_studio_names_the_holder_and_suggests_duplicating(monkeypatch, runs_root, tmp_path, tiny_model):
+    from core.jobs import BusyError, JobRegistry
+
+    monkeypatch.setenv("SPACE_ID", "someone/sbert-studio")
+    data = str(write_csv(tmp_path / "p.csv", *rows_for("pair_score", 200)))
+    registry = JobRegistry()
+    monkeypatch.setattr("core.models.on_space", lambda: False)  # the tiny model lives outside the runs folder
+    first = registry.start(TrainConfig(data_path=data, model=tiny_model, epochs=50, batch_size=4), owner="alice")
+    try:
+        with pytest.raises(BusyError, match="started by alice.*duplicate the Space.*someone/sbert-studio\\?duplicate=true"):
+            registry.start(TrainConfig(data_path=data, model=tiny_model), owner="bob")
+    finally:
+        first.stop()
+        first.wait(120)
+
+
+def test_the_app_builds_on_a_space_with_the_login_button(monkeypatch):
+    from ui.layout import build_page
+
+    # what the Space runtime sets for a Space whose README says `hf_oauth: true`
+    monkeypatch.setenv("SPACE_ID", "someone/sbert-studio")
+    monkeypatch.setenv("SYSTEM", "spaces")
+    import gradio.oauth
+
+    for name in ("OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_SCOPES", "OPENID_PROVIDER_URL"):
+        monkeypatch.setenv(name, "set-by-the-space")
+        monkeypatch.setattr(gradio.oauth, name, "set-by-the-space", raising=False)  # read when gradio was imported
+    page = build_page()
+    assert hasattr(page.hub, "login")
+    front = (ROOT / "README.md").read_text().split("---")[1]
+    for key in ("sdk: gradio", "app_file: app.py", "hf_oauth: true", "suggested_hardware:", "sdk_version:"):
+        assert key in front
+    assert (ROOT / "requirements.txt").is_file()
+
+
+def test_a_push_through_the_page_leaks_the_token_nowhere(hub, run, runs_root, tmp_path, monkeypatch, caplog):
+    import logging
+
+    from gradio_client import Client
+    from live_app import serve_app
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    monkeypatch.setenv("SBERT_STUDIO_DATASETS", str(tmp_path / "datasets"))
+    caplog.set_level(logging.DEBUG)
+    with serve_app() as url:
+        client = Client(url, verbose=False)
+        answer = client.predict("my-run", TOKEN, "alice/from-page", True, False, "", api_name="/push")
+        with pytest.raises(Exception, match="refused the token") as refused:
+            client.predict("my-run", TOKEN + "x", "alice/other", True, False, "", api_name="/push")
+    assert "alice/from-page" in answer and "model.safetensors" in hub.repos["alice/from-page"]
+    assert TOKEN not in answer and TOKEN not in str(refused.value)
+    assert TOKEN not in caplog.text
+    for root in (runs_root, tmp_path / "gradio", tmp_path / "datasets"):
+        if root.exists():
+            assert files_containing(root, TOKEN) == [], root

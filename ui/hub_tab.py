@@ -1,0 +1,116 @@
+"""Tab 6, Hub: push a finished run's model to the Hugging Face Hub, or take it away as a zip.
+
+Reads: the run picked, the token (a password box, else $HF_TOKEN, else the Space's Hugging Face
+login), the repo id, the private toggle, the commit message. Writes: the model card section of
+the run's model (core.hub) and the Hub repo. The token is used for the call and dropped: it is
+never written, logged or sent back to the page; a failed push can be retried at once.
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import gradio as gr
+
+from core.hub import HubError, default_repo_id, push_run, whoami
+from core.run_index import list_runs, run_path
+from core.runs import on_space
+from ui.errors import friendly
+
+__all__ = ["build", "fill_repo_id", "push", "wire"]
+
+
+def _runs() -> list[str]:
+    return [r["run"] for r in list_runs() if r["has_model"] and r["state"] in ("finished", "stopped")]
+
+
+def _token(token: str | None, oauth) -> str | None:
+    """The password box, else the Space login's token, else None (core.hub then reads $HF_TOKEN)."""
+    if token and token.strip():
+        return token.strip()
+    return getattr(oauth, "token", None)
+
+
+@friendly
+def fill_repo_id(run: str | None, token: str | None, oauth: gr.OAuthToken | None = None) -> str:
+    """`<user>/<run name>`, the user read from the token."""
+    if not run:
+        raise HubError("pick a run first")
+    return default_repo_id(run_path(run), whoami(_token(token, oauth)))
+
+
+@friendly
+def push(
+    run: str | None,
+    token: str | None,
+    repo_id: str,
+    private: bool,
+    exist_ok: bool,
+    message: str,
+    oauth: gr.OAuthToken | None = None,
+) -> str:
+    """Push the run's model with its enriched card; the answer links the repo."""
+    if not run:
+        raise HubError("pick a run to push")
+    url = push_run(
+        run_path(run), repo_id, _token(token, oauth), private=private, exist_ok=exist_ok, commit_message=message or None
+    )
+    return f"Pushed **{repo_id}** ({'private' if private else 'public'}): [{url}]({url})"
+
+
+@friendly
+def zip_run(run: str | None) -> str:
+    import tempfile
+    from pathlib import Path
+
+    from core.run_index import zip_model
+
+    if not run:
+        raise HubError("pick a run to download")
+    return str(zip_model(run, Path(tempfile.mkdtemp(prefix="sbert-studio-zip-"))))
+
+
+def refresh() -> dict:
+    runs = _runs()
+    return gr.update(choices=runs, value=runs[0] if runs else None)
+
+
+def build() -> SimpleNamespace:
+    ui = SimpleNamespace()
+    gr.Markdown(
+        "Push a finished run's model to the Hugging Face Hub. Its model card (written by sentence-transformers at "
+        "training) gains what the studio knows: data, trainer, loss, parameters, and the metric before and after. "
+        "The token is used for this push only: it is never saved, logged or shown."
+    )
+    runs = _runs()
+    with gr.Row():
+        ui.run = gr.Dropdown(runs, value=runs[0] if runs else None, label="Run", elem_id="hub-run", scale=3)
+        ui.refresh = gr.Button("Refresh", elem_id="hub-refresh", scale=1)
+    with gr.Row():
+        ui.token = gr.Textbox(
+            label="Hub token (write access; empty: HF_TOKEN" + (" or your login" if on_space() else "") + ")",
+            type="password", elem_id="hub-token", scale=3,
+        )  # fmt: skip
+        if on_space() and os.environ.get("OAUTH_CLIENT_ID"):  # the Space declares `hf_oauth: true`
+            ui.login = gr.LoginButton(elem_id="hub-login")
+    with gr.Row():
+        ui.repo = gr.Textbox(label="Repo id (user/name)", elem_id="hub-repo", scale=3)
+        ui.fill = gr.Button("Use my user name", elem_id="hub-fill", scale=1)
+    with gr.Row():
+        ui.private = gr.Checkbox(True, label="Private", elem_id="hub-private")
+        ui.exist_ok = gr.Checkbox(False, label="Push to an existing repo (a new commit)", elem_id="hub-exist-ok")
+        ui.message = gr.Textbox(label="Commit message (optional)", elem_id="hub-message")
+    ui.push = gr.Button("Push to the Hub", variant="primary", elem_id="hub-push")
+    ui.result = gr.Markdown(elem_id="hub-result")
+    with gr.Row():
+        ui.zip_button = gr.Button("Download the model (zip)", elem_id="hub-zip-run")
+        ui.zip = gr.File(label="Model zip", elem_id="hub-zip", height=80)
+    return ui
+
+
+def wire(ui: SimpleNamespace) -> None:
+    ui.refresh.click(refresh, None, ui.run, api_visibility="undocumented")
+    ui.fill.click(fill_repo_id, [ui.run, ui.token], ui.repo, api_visibility="undocumented")
+    ui.push.click(push, [ui.run, ui.token, ui.repo, ui.private, ui.exist_ok, ui.message], ui.result, api_name="push")
+    ui.zip_button.click(zip_run, ui.run, ui.zip, api_visibility="undocumented")
