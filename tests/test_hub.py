@@ -129,6 +129,19 @@ def test_on_a_space_a_busy_studio_names_the_holder_and_suggests_duplicating(monk
         first.wait(120)
 
 
+def test_on_a_space_the_dataset_box_reads_no_file_of_the_machine(monkeypatch, tmp_path):
+    from ui import data_tab
+
+    monkeypatch.setenv("SPACE_ID", "someone/sbert-studio")
+    monkeypatch.setenv("SBERT_STUDIO_DATASETS", str(tmp_path / "kept"))
+    secret = write_csv(tmp_path / "elsewhere.csv", ["anchor", "positive"], rows_for("pair", 5)[1])
+    with pytest.raises(gr.Error, match="on a Space, only uploaded tables, bundled examples and Hub dataset ids"):
+        data_tab.load_hub(str(secret))
+    with pytest.raises(gr.Error, match="on a Space"):
+        data_tab.load_hub("/etc/passwd")
+    assert data_tab.load_example(next(iter(data_tab.EXAMPLES)))[3]["value"] == "pair"  # examples still open
+
+
 def test_the_app_builds_on_a_space_with_the_login_button(monkeypatch):
     from ui.layout import build_page
 
