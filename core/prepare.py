@@ -81,6 +81,11 @@ def prepare_data(
         report["rows_read"]["validation"] = len(valid_df)
         report["dropped"]["validation"] = valid_dropped
 
+    if len(train) < MIN_TRAIN_ROWS + (1 if valid is None else 0):
+        raise DataError(
+            f"only {len(train)} usable training row(s) after cleaning; training needs at least {MIN_TRAIN_ROWS} "
+            f"(and {MIN_TRAIN_ROWS + 1} when a validation split is held out of them). Add rows"
+        )
     label_names = None
     if recipe.target == "score":
         train, valid, report["score"] = _scale_scores(train, valid, mapping["target"], score_range)
@@ -133,7 +138,7 @@ def _clean(df: pd.DataFrame, recipe: Recipe, mapping: dict, what: str) -> tuple[
     for role in recipe.roles:
         column = mapping[role]
         values = df[column]
-        nested = values.map(lambda v: isinstance(v, (dict, list)))
+        nested = values.map(lambda v: isinstance(v, (dict, list, tuple, np.ndarray)))
         if nested.any():
             row = int(np.flatnonzero(nested.to_numpy())[0])
             raise DataError(

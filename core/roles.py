@@ -94,8 +94,12 @@ def _target_candidates(df: pd.DataFrame, texts: list[str]) -> list[str]:
 def suggest_roles(df: pd.DataFrame, recipe: Recipe | None = None) -> dict[str, str | None]:
     """A role -> column mapping for `recipe` (or for the widest trainer the table fits)."""
     columns = list(df.columns)
-    texts = text_columns(df)
+    # a column named like a score or a label is the target even when it holds words or stray values
+    # ("high", "inf", a repeated header): it never plays a text role
+    target_named = {c for c in columns if _norm(c) in SYNONYMS["target"] or _norm(c) in SCORE_NAMES}
+    texts = [c for c in text_columns(df) if c not in target_named]
     targets = _target_candidates(df, texts)
+    targets += [c for c in columns if c in target_named and c not in targets]
     roles = list(recipe.roles) if recipe else ["sentence1", "sentence2", "sentence3"]
     want_target = recipe is None or recipe.target is not None
     mapping: dict[str, str | None] = {}
@@ -119,8 +123,12 @@ def suggest_roles(df: pd.DataFrame, recipe: Recipe | None = None) -> dict[str, s
     if want_target and "target" not in mapping:
         free = [c for c in targets if c not in used]
         if free:
-            # prefer the column with fewest distinct values for classes, a float one for scores
-            mapping["target"] = free[-1] if recipe and recipe.target == "score" else free[0]
+            # scores: the numeric column with the most distinct values; classes: the one with the fewest
+            if recipe and recipe.target == "score":
+                numeric = [c for c in free if pd.api.types.is_numeric_dtype(df[c])] or free
+                mapping["target"] = max(numeric, key=lambda c: df[c].nunique())
+            else:
+                mapping["target"] = min(free, key=lambda c: df[c].nunique())
             used.add(mapping["target"])
     for role in roles:
         if role not in mapping:
@@ -146,8 +154,10 @@ def suggest_trainer(df: pd.DataFrame) -> str:
     if len(texts) >= 2 and target:
         values = pd.to_numeric(df[target], errors="coerce").dropna()
         is_text_label = not pd.api.types.is_numeric_dtype(df[target])
-        # whole-number ratings on a scale (0-5 Likert) named like a score are scores, not classes
-        if not is_text_label and _norm(target) in SCORE_NAMES and values.nunique() > 2:
+        # a column named like a score that mostly holds numbers is a score, whole-number ratings (0-5 Likert)
+        # and stray words ("high", a repeated header) included: preparing it then names the bad row
+        numeric_share = pd.to_numeric(df[target], errors="coerce").notna().mean()
+        if _norm(target) in SCORE_NAMES and numeric_share >= 0.8 and values.nunique() > 2:
             return "pair_score"
         if is_text_label or (len(values) and (values % 1 == 0).all() and values.nunique() <= 10):
             return "pair_class"

@@ -107,8 +107,17 @@ def read_file(path: str | Path) -> tuple[pd.DataFrame, ReadInfo]:
             f"'{path.name}' is a zip archive (an Excel workbook saved as .xlsx is one); "
             "save the sheet as CSV (File > Save as > CSV UTF-8) and upload that"
         )
+    if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise DataError(
+            f"'{path.name}' is an Excel 97-2003 workbook (.xls); save the sheet as CSV (File > Save as > CSV UTF-8) "
+            "and upload that"
+        )
     text, info.encoding = _decode(raw, path.name)
     stripped = text.lstrip()
+    if stripped[:5].lower() in ("<!doc", "<html", "<?xml") or stripped[:1] == "<":
+        raise DataError(
+            f"'{path.name}' is a web page or XML, not a table; export the data as CSV, TSV, JSON or Parquet and upload that"
+        )
     if stripped[:1] in ("[", "{"):
         df = _read_json(stripped, info, path.name, path.suffix.lower())
     else:
@@ -231,10 +240,15 @@ def _read_delimited(text: str, info: ReadInfo, path: Path) -> pd.DataFrame:
 
 
 def _sniff_delimiter(lines: list[str], suffix: str) -> str:
-    """The delimiter whose count per line is most consistent (ties: the extension's, then tab)."""
+    """The delimiter whose count per line is most consistent (ties: the extension's, then tab).
+
+    Only delimiters found in the first line compete when any is: texts may hold commas, a header
+    rarely does (a semicolon-separated file of sentences with commas stays semicolon-separated).
+    """
     best, best_score = None, 0.0
     preferred = "\t" if suffix in (".tsv", ".tab", ".txt") else ","
-    for delim in sorted(DELIMITERS, key=lambda d: (d != preferred, d != "\t")):
+    in_first = [d for d in DELIMITERS if lines and lines[0].count(d)]
+    for delim in sorted(in_first or DELIMITERS, key=lambda d: (d != preferred, d != "\t")):
         counts = [line.count(delim) for line in lines]
         mode, hits = Counter(counts).most_common(1)[0]
         if mode == 0:

@@ -15,11 +15,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.errors import DataError
 from core.runs import runs_root
 
-__all__ = ["DATASETS_ENV", "datasets_root", "keep_file", "save_table"]
+__all__ = ["DATASETS_ENV", "MAX_UPLOAD_ENV", "datasets_root", "keep_file", "max_upload_mb", "save_table"]
 
 DATASETS_ENV = "SBERT_STUDIO_DATASETS"
+MAX_UPLOAD_ENV = "SBERT_STUDIO_MAX_UPLOAD_MB"
+
+
+def max_upload_mb() -> float:
+    """The largest table a person may upload, in MB ($SBERT_STUDIO_MAX_UPLOAD_MB, default 500)."""
+    return float(os.environ.get(MAX_UPLOAD_ENV) or 500)
 
 
 def datasets_root() -> Path:
@@ -42,7 +49,17 @@ def _free_path(name: str) -> Path:
 
 
 def keep_file(path: str | Path) -> Path:
-    """Copy a file (an upload) into the datasets folder under its own name; returns the copy."""
+    """Copy a file (an upload) into the datasets folder under its own name; returns the copy.
+
+    Raises:
+        DataError: the file is over the upload limit (nothing is copied).
+    """
+    size_mb = Path(path).stat().st_size / 1e6
+    if size_mb > max_upload_mb():
+        raise DataError(
+            f"'{Path(path).name}' is {size_mb:,.1f} MB; the limit is {max_upload_mb():,.0f} MB ({MAX_UPLOAD_ENV}). "
+            "Upload a sample, or put the file on the Hub and load it by its dataset id"
+        )
     target = _free_path(Path(path).name)
     shutil.copyfile(path, target)
     return target
