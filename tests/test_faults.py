@@ -1,0 +1,114 @@
+"""Faults at awkward moments: each run ends in a truthful state, keeps what it wrote, and leaves a loadable model."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core.config import TrainConfig
+from core.jobs import JobRegistry
+from core.run_index import list_runs
+from core.training import TrainingJob
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def loadable(folder: Path) -> bool:
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(folder)).encode(["a dog runs"]).shape[0] == 1
+
+
+def test_stop_during_the_baseline_evaluation_ends_stopped_with_the_base_model_saved(data_for, tiny_model, tmp_path, monkeypatch):
+    import core.training
+
+    run = tmp_path / "run"
+    job = TrainingJob(TrainConfig(data_path=data_for("pair"), model=tiny_model, trainer="pair"), run_dir=str(run))
+    real = core.training.build_evaluator
+
+    def evaluator_that_is_stopped_midway(*args, **kwargs):
+        evaluator = real(*args, **kwargs)
+        original = evaluator.__call__
+
+        class Stopping(type(evaluator)):
+            def __call__(self, model, *a, **kw):
+                job.stop()  # the person presses Stop while the baseline is measured
+                return original(model, *a, **kw)
+
+        evaluator.__class__ = Stopping
+        return evaluator
+
+    monkeypatch.setattr(core.training, "build_evaluator", evaluator_that_is_stopped_midway)
+    final = job.run()
+    assert final["state"] == "stopped" and final["step"] == 0 and final["baseline"] is not None
+    assert [e["step"] for e in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())] == [0]  # the baseline kept
+    assert loadable(run / "model")
+
+
+def test_stop_during_saving_still_ends_finished_because_training_completed(data_for, tiny_model, tmp_path, monkeypatch):
+    from sentence_transformers import SentenceTransformerTrainer
+
+    run = tmp_path / "run"
+    job = TrainingJob(TrainConfig(data_path=data_for("pair"), model=tiny_model, trainer="pair", batch_size=8), run_dir=str(run))
+    real = SentenceTransformerTrainer.save_model
+
+    def save_while_stop_is_pressed(self, *args, **kwargs):
+        if job.state.state == "saving":  # the final save (checkpoints are saved through here too)
+            job.stop()
+            job.stop()  # pressed twice: no harm
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SentenceTransformerTrainer, "save_model", save_while_stop_is_pressed)
+    final = job.run()
+    assert final["state"] == "finished" and final["step"] == final["max_steps"]
+    assert (run / "log.txt").read_text().count("stop requested") == 1
+    assert loadable(run / "model")
+
+
+def test_start_stop_start_trains_the_second_run_to_the_end(data_for, tiny_model, runs_root):
+    registry = JobRegistry()
+    data = data_for("pair", 300)
+    first = registry.start(TrainConfig(data_path=data, model=tiny_model, trainer="pair", epochs=50, batch_size=4))
+    deadline = time.monotonic() + 120
+    while first.snapshot()["step"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.stop()
+    first.stop()
+    assert first.wait(120) and first.snapshot()["state"] == "stopped"
+    second = registry.start(TrainConfig(data_path=data, model=tiny_model, trainer="pair", batch_size=16))
+    assert second.wait(120) and second.snapshot()["state"] == "finished"
+    assert loadable(first.folder.model_dir) and loadable(second.folder.model_dir)
+
+
+@pytest.mark.slow
+def test_a_process_killed_mid_run_shows_as_interrupted_and_keeps_its_metrics_and_checkpoint(data_for, tiny_model, runs_root):
+    run = runs_root / "killed"
+    env = {**os.environ, "SBERT_STUDIO_RUNS": str(runs_root)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "train", "--data-path", data_for("pair", 400), "--model", tiny_model,
+         "--trainer", "pair", "--epochs", "200", "--batch-size", "4", "--eval-steps", "20", "--logging-steps", "5", "--project-name", str(run)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not list((run / "checkpoints").glob("checkpoint-*/model.safetensors")):
+            time.sleep(0.2)
+        time.sleep(0.5)  # let the checkpoint finish writing
+        os.kill(proc.pid, signal.SIGKILL)  # no clean-up at all, as when a machine loses power
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    (state,) = [r["state"] for r in list_runs(runs_root) if r["run"] == "killed"]
+    assert state == "interrupted"
+    events = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert events[0]["step"] == 0 and any("loss" in e for e in events)
+    checkpoint = sorted((run / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))[-1]
+    assert loadable(checkpoint)
