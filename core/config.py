@@ -57,6 +57,7 @@ class TrainConfig:
     loss: str | None = None  # None: the trainer's default loss
     matryoshka_dims: list[int] | None = None  # e.g. [384, 256, 128, 64]
     max_seq_length: int = 128  # tokens; longer texts are truncated
+    trust_remote_code: bool = False  # run code shipped with the model (custom architectures); off unless asked
 
     # --- optimisation (provisional defaults; bench/ decides them) ---
     lr: float = 5e-5

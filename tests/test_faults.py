@@ -93,7 +93,8 @@ def test_a_process_killed_mid_run_shows_as_interrupted_and_keeps_its_metrics_and
     env = {**os.environ, "SBERT_STUDIO_RUNS": str(runs_root)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "core.cli", "train", "--data-path", data_for("pair", 400), "--model", tiny_model,
-         "--trainer", "pair", "--epochs", "200", "--batch-size", "4", "--eval-steps", "20", "--logging-steps", "5", "--project-name", str(run)],
+         "--trainer", "pair", "--epochs", "200", "--batch-size", "4", "--eval-steps", "20", "--logging-steps", "5",
+         "--project-name", str(run)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -110,5 +111,6 @@ def test_a_process_killed_mid_run_shows_as_interrupted_and_keeps_its_metrics_and
     assert state == "interrupted"
     events = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert events[0]["step"] == 0 and any("loss" in e for e in events)
-    checkpoint = sorted((run / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))[-1]
-    assert loadable(checkpoint)
+    # the newest complete checkpoint (the trainer writes trainer_state.json last; one being written at the kill is not saved)
+    complete = [p for p in (run / "checkpoints").glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
+    assert loadable(max(complete, key=lambda p: int(p.name.split("-")[1])))

@@ -68,3 +68,27 @@ def test_a_hub_id_without_a_network_fails_within_five_seconds(monkeypatch):
     with pytest.raises(ModelError, match="cannot reach the Hugging Face Hub .* model 'intfloat/e5-base-v2'"):
         load_model("intfloat/e5-base-v2")
     assert time.monotonic() - start < 5
+
+
+def test_remote_code_is_off_unless_asked_and_asking_warns(tiny_model, monkeypatch, caplog):
+    import logging
+
+    import sentence_transformers
+
+    from core.config import TrainConfig
+    from core.models import load_model
+
+    seen = []
+    real = sentence_transformers.SentenceTransformer
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("trust_remote_code"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", spy)
+    assert TrainConfig().trust_remote_code is False
+    load_model(tiny_model)
+    with caplog.at_level(logging.WARNING, logger="sbert_studio"):
+        load_model(tiny_model, trust_remote_code=True)
+    assert seen == [False, True]
+    assert "trust_remote_code is on: code from model" in caplog.text

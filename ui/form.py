@@ -40,6 +40,7 @@ ADVANCED = (
     "score_max",
     "matryoshka_dims",
     "log",
+    "trust_remote_code",
     "project_name",
 )
 LABELS = {
@@ -54,6 +55,7 @@ LABELS = {
     "score_min": "Score min (empty: observed)",
     "score_max": "Score max (empty: observed)",
     "log": "Experiment tracking (the package must be installed)",
+    "trust_remote_code": "Trust remote code (runs code shipped with the model: only for models you trust)",
 }
 CHOICES = {
     "optimizer": ("adamw_torch_fused", "adamw_torch", "adafactor", "sgd"),
@@ -81,6 +83,8 @@ def param_component(name: str) -> gr.components.Component:
     value = _shown(name, getattr(_DEFAULTS, name))
     elem_id = f"param-{name.replace('_', '-')}"
     kind = _TYPES[name]
+    if kind.startswith("bool"):
+        return gr.Checkbox(value=bool(value), label=label, elem_id=elem_id)
     if name in CHOICES:
         return gr.Dropdown(list(CHOICES[name]), value=value, label=label, elem_id=elem_id, allow_custom_value=True)
     if kind.startswith(("int", "float")) and "None" not in kind:  # optional numbers are text boxes: empty means None
