@@ -61,6 +61,8 @@ class JobRegistry:
                 raise BusyError(f"the studio is busy: run '{running.folder.name}'{by} is still training ({where}); {hint}")
             job = TrainingJob(config)
             self._owners[job.folder.name] = owner
+            if owner:
+                job.state.update(owner=owner)  # status.json says whose run it is (a Space login)
             self._jobs[job.folder.name] = job
             self._latest = job.folder.name
         return job.start()

@@ -18,7 +18,7 @@ import pandas as pd
 from core.errors import DataError
 from core.runs import runs_root
 
-__all__ = ["DATASETS_ENV", "MAX_UPLOAD_ENV", "datasets_root", "keep_file", "max_upload_mb", "save_table"]
+__all__ = ["DATASETS_ENV", "MAX_UPLOAD_ENV", "confine", "datasets_root", "keep_file", "max_upload_mb", "save_table"]
 
 DATASETS_ENV = "SBERT_STUDIO_DATASETS"
 MAX_UPLOAD_ENV = "SBERT_STUDIO_MAX_UPLOAD_MB"
@@ -70,3 +70,37 @@ def save_table(df: pd.DataFrame, name: str) -> Path:
     target = _free_path(f"{name}-{datetime.now():%Y%m%d-%H%M%S}.csv")
     df.to_csv(target, index=False)
     return target
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
+
+
+def confine(config, *, space: bool):
+    """The config a run started from the app may have: its folder a plain name under the runs root and,
+    on a Space, its data only uploads, bundled examples or Hub dataset ids.
+
+    The console script is not confined: there the person owns the machine.
+
+    Raises:
+        ConfigError: a run folder name with a path in it, or (on a Space) a data file elsewhere on the disk.
+    """
+    from core.errors import ConfigError
+
+    name = config.project_name
+    if name:
+        if Path(name).name != name or name in (".", ".."):
+            raise ConfigError(
+                f"project_name: '{name}' must be a plain folder name (no '/' or '..'); the run goes under {runs_root()}"
+            )
+        config = config.replace(project_name=str(runs_root() / name))
+    if space:
+        for field in ("data_path", "valid_split"):
+            value = getattr(config, field)
+            if value and Path(value).exists():
+                resolved = Path(value).resolve()
+                if not any(resolved.is_relative_to(root.resolve()) for root in (datasets_root(), EXAMPLES_DIR)):
+                    raise ConfigError(
+                        f"{field}: on a Space only uploaded tables, bundled examples and Hub dataset ids can be read, "
+                        f"not '{value}'; upload the file on the Data tab"
+                    )
+    return config

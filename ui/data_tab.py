@@ -19,7 +19,7 @@ from core.recipes import RECIPES, get_recipe
 from core.roles import suggest_roles, suggest_trainer
 from core.runs import on_space
 from core.tables import read_source
-from core.workspace import datasets_root, keep_file
+from core.workspace import EXAMPLES_DIR, datasets_root, keep_file
 from ui.errors import friendly
 from ui.form import NONE, Form
 
@@ -28,7 +28,6 @@ __all__ = ["EXAMPLES", "ROLES", "build", "open_source", "role_updates"]
 logger = logging.getLogger("sbert_studio.ui")
 PREVIEW_ROWS = 20
 ROLES = ("sentence1", "sentence2", "sentence3", "target")
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
 # bundled example -> its file; written for this project (see assets/examples/README.md)
 EXAMPLES = {
     "pair: help-desk questions asked two ways": "pair.csv",

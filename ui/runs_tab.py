@@ -93,15 +93,17 @@ def download(name: str) -> str:
 
 
 @friendly
-def delete(name: str, confirmed: bool) -> tuple:
-    """Delete a run after the confirmation box is ticked; the list is refreshed."""
+def delete(name: str, confirmed: bool, profile: gr.OAuthProfile | None = None) -> tuple:
+    """Delete a run after the confirmation box is ticked; the list is refreshed. On a Space, only its owner may."""
     from core.model_cache import forget
+    from ui.train_tab import check_owner
 
     if not name:
         raise RunFolderError("pick a run to delete")
     if not confirmed:
         raise RunFolderError(f"tick “Yes, delete it” to delete run '{name}' (its model and metrics are removed for good)")
     path = run_path(name)
+    check_owner((RunFolder(path).read_status() or {}).get("owner"), profile, "delete")
     delete_run(name)
     forget(str(path))
     gr.Info(f"Run {name} deleted.")

@@ -18,7 +18,8 @@ import pandas as pd
 from core.jobs import registry
 from core.progress import before_after, loss_series, metric_series, progress
 from core.run_state import TERMINAL_STATES
-from core.runs import RunFolder
+from core.runs import RunFolder, on_space
+from core.workspace import confine
 from ui.errors import friendly
 from ui.form import Form
 from ui.plots import loss_figure, metric_figure, metric_title
@@ -91,18 +92,20 @@ def _bar(snap: dict | None) -> str:
 @friendly
 def start(form: Form, values: dict, owner: str | None = None) -> tuple:
     """Start a run from the form. Refused (naming the running run, and who holds it) while another trains."""
-    config = form.config(values)
+    config = confine(form.config(values), space=on_space())
     job = registry.start(config, owner=owner)
     gr.Info(f"Run {job.folder.name} started")
     return (str(job.folder.path), gr.Timer(active=True), *render(str(job.folder.path)))
 
 
 @friendly
-def stop(run_dir: str | None) -> str:
+def stop(run_dir: str | None, profile: gr.OAuthProfile | None = None) -> str:
+    """Stop the run shown; on a Space only the person who started it may."""
     job = registry.get(Path(run_dir).name) if run_dir else None
     if job is None or job.state.state in TERMINAL_STATES:
         gr.Warning("No run is training; nothing to stop.")
         return render(run_dir)[0]
+    check_owner(job.snapshot().get("owner"), profile, "stop")
     job.stop()
     return f"**{job.folder.name}**: stop requested; the model trained so far will be saved"
 
@@ -121,7 +124,7 @@ def start_from_yaml(config_yaml: str) -> str:
         raise ConfigError(f"the config is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError("the config must be a mapping of setting: value, as config.yaml holds")
-    return str(registry.start(TrainConfig.from_dict(data)).folder.path)
+    return str(registry.start(confine(TrainConfig.from_dict(data), space=on_space())).folder.path)
 
 
 @friendly
@@ -133,6 +136,14 @@ def run_status(run_dir: str) -> dict:
 
         raise RunFolderError(f"no run in '{run_dir}'; pass the folder that start_run returned")
     return snap
+
+
+def check_owner(owner: str | None, profile, action: str) -> None:
+    """On a Space, a run started by a logged-in person may be stopped or deleted by that person only."""
+    from core.errors import RunFolderError
+
+    if on_space() and owner and getattr(profile, "username", None) != owner:
+        raise RunFolderError(f"this run belongs to {owner}; only they can {action} it. Duplicate the Space to train your own")
 
 
 def poll(run_dir: str | None) -> tuple:
