@@ -118,6 +118,10 @@ def test_playground_compares_a_finished_run_with_its_base_and_the_runs_tab_delet
     assert job.run()["state"] == "finished"
     page.reload()  # the picker lists the runs there are when the page loads
     open_tab(page, "Playground")
+    from ui import playground_tab
+
+    print("CHOICE", playground_tab.newest_choice())
+    page.wait_for_timeout(3000)
     page.wait_for_function("() => document.querySelector('#pg-model input').value.includes('demo-run')")
     page.wait_for_function(f"() => document.querySelector('#pg-base input').value === {tiny_model!r}")
     page.click("#pg-similarity-run")

@@ -60,9 +60,7 @@ def build_page() -> SimpleNamespace:
         hub_tab_item.select(hub_tab.refresh, None, hub.run, api_visibility="undocumented")
         # the lists of runs are read when their tab opens, so a run that just ended is there
         runs_tab_item.select(runs_tab.refresh, None, [runs.table, runs.compare, runs.pick], api_visibility="undocumented")
-        playground_tab_item.select(
-            playground_tab.refresh_choices, playground.model, playground.model, api_visibility="undocumented"
-        )
+        playground_tab_item.select(playground_tab.refresh_choices, None, playground.model, api_visibility="undocumented")
         demo.load(playground_tab.newest_choice, None, playground.model, api_visibility="undocumented").then(
             playground_tab.pick_model, playground.model, playground.base, api_visibility="undocumented"
         )

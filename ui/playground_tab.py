@@ -187,10 +187,9 @@ def newest_choice() -> dict:
     return gr.update(choices=choices, value=choices[0][1] if choices else DEFAULT_MODEL)
 
 
-def refresh_choices(current: str | None) -> dict:
-    choices = model_choices()
-    values = [v for _, v in choices]
-    return gr.update(choices=choices, value=current if current else (values[0] if values else DEFAULT_MODEL))
+def refresh_choices() -> dict:
+    """The list of runs and models again; the value is left alone (a picked model, or the one the page load set)."""
+    return gr.update(choices=model_choices())
 
 
 def build() -> SimpleNamespace:
@@ -246,8 +245,8 @@ def build() -> SimpleNamespace:
 
 
 def wire(ui: SimpleNamespace) -> None:
-    ui.refresh.click(refresh_choices, ui.model, ui.model, api_visibility="undocumented").then(
-        refresh_choices, ui.base, ui.base, api_visibility="undocumented"
+    ui.refresh.click(refresh_choices, None, ui.model, api_visibility="undocumented").then(
+        refresh_choices, None, ui.base, api_visibility="undocumented"
     )
     ui.model.change(pick_model, ui.model, ui.base, api_visibility="undocumented")
     ui.similarity_button.click(compare_similarity, [ui.model, ui.base, ui.text1, ui.text2], ui.similarity, api_name="similarity")
