@@ -31,6 +31,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/examples.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/load.py
 
 setup: $(VENV)/.installed-test
 

@@ -72,3 +72,15 @@ def test_search_bench_measures_encode_ratio_and_query_latency(tmp_path, tiny_mod
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads((tmp_path / "search.json").read_text())
     assert result["ratio"] > 0 and result["latency"]["500"]["p95_ms"] > 0
+
+
+@pytest.mark.slow
+def test_load_bench_polls_a_training_run_from_several_sessions(tmp_path, tiny_model, shared_data):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "load.py"), "--rows", "200", "--clients", "3",
+         "--model", tiny_model, "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((tmp_path / "load.json").read_text())
+    assert result["watched"]["polls"] > 0 and result["watched"]["failed_polls"] == 0 and result["ratio"] > 0

@@ -8,6 +8,7 @@ trains, or shows the last one.
 
 from __future__ import annotations
 
+import functools
 import html
 from pathlib import Path
 from types import SimpleNamespace
@@ -47,30 +48,53 @@ def _snapshot(run_dir: str) -> dict | None:
 
 
 def render(run_dir: str | None) -> tuple:
-    """Everything the Train tab shows for one run: status, progress, plots, log tail, summary, folder."""
+    """Everything the Train tab shows for one run: status, progress, plots, log tail, summary, folder.
+
+    Status and progress are read fresh each time (cheap); the plots, log tail and summary are built
+    once per change of the run's files and shared by every page that watches the run, so many
+    sessions polling one run cost about as much as one.
+    """
     if not run_dir:
         return ("No run yet: set up data and model, then press Start.", _bar(None), None, None, "", None, "")
     folder = RunFolder(run_dir)
     snap = _snapshot(run_dir) or {"state": "queued"}
-    events = folder.read_metrics()
     state = snap.get("state", "queued")
     status = f"**{snap.get('run', folder.name)}**: {STATE_WORDS.get(state, state)}"
     if snap.get("error"):
         status += f"\n\n**Error:** {snap['error']}"
-    title = metric_title(snap.get("primary_key"), snap.get("primary_metric"))
+    loss_plot, metric_plot, log, table = _drawn(
+        str(folder.path), state, _size(folder.path / "metrics.jsonl"), _size(folder.path / "log.txt"),
+        snap.get("primary_key"), snap.get("primary_metric"), snap.get("baseline"),
+    )  # fmt: skip
+    where = f"Run folder: `{folder.path.resolve()}`" + (" · model in `model/`" if (folder.path / "model").is_dir() else "")
+    return (status, _bar(snap), loss_plot, metric_plot, log, table, where)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return -1
+
+
+@functools.lru_cache(maxsize=32)
+def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_key, primary_metric, baseline) -> tuple:
+    """Plots, log tail and before/after table of a run, for one version of its files (the arguments are the key)."""
+    folder = RunFolder(run_dir)
+    events = folder.read_metrics()
+    title = metric_title(primary_key, primary_metric)
     losses, metrics = loss_series(events), metric_series(events)
     loss_plot = loss_figure(losses) if losses["step"] else None
-    metric_plot = metric_figure(metrics, title, snap.get("baseline")) if metrics["step"] else None
+    metric_plot = metric_figure(metrics, title, baseline) if metrics["step"] else None
     try:
         log = "\n".join((folder.path / "log.txt").read_text(encoding="utf-8").splitlines()[-LOG_LINES:])
     except FileNotFoundError:
         log = ""
     table = None
     if state in TERMINAL_STATES:
-        rows = before_after(events, snap.get("primary_key"))
+        rows = before_after(events, primary_key)
         table = pd.DataFrame(rows).round(4) if rows else None
-    where = f"Run folder: `{folder.path.resolve()}`" + (" · model in `model/`" if (folder.path / "model").is_dir() else "")
-    return (status, _bar(snap), loss_plot, metric_plot, log, table, where)
+    return loss_plot, metric_plot, log, table
 
 
 def _bar(snap: dict | None) -> str:
