@@ -16,6 +16,7 @@ import gradio as gr
 from core.hub import HubError, default_repo_id, push_run, whoami
 from core.run_index import list_runs, run_path
 from core.runs import on_space
+from ui import runs_tab
 from ui.errors import friendly
 
 __all__ = ["build", "fill_repo_id", "push", "wire"]
@@ -57,18 +58,6 @@ def push(
         run_path(run), repo_id, _token(token, oauth), private=private, exist_ok=exist_ok, commit_message=message or None
     )
     return f"Pushed **{repo_id}** ({'private' if private else 'public'}): [{url}]({url})"
-
-
-@friendly
-def zip_run(run: str | None) -> str:
-    import tempfile
-    from pathlib import Path
-
-    from core.run_index import zip_model
-
-    if not run:
-        raise HubError("pick a run to download")
-    return str(zip_model(run, Path(tempfile.mkdtemp(prefix="sbert-studio-zip-"))))
 
 
 def refresh() -> dict:
@@ -113,4 +102,4 @@ def wire(ui: SimpleNamespace) -> None:
     ui.refresh.click(refresh, None, ui.run, api_visibility="undocumented")
     ui.fill.click(fill_repo_id, [ui.run, ui.token], ui.repo, api_visibility="undocumented")
     ui.push.click(push, [ui.run, ui.token, ui.repo, ui.private, ui.exist_ok, ui.message], ui.result, api_name="push")
-    ui.zip_button.click(zip_run, ui.run, ui.zip, api_visibility="undocumented")
+    ui.zip_button.click(runs_tab.download, ui.run, ui.zip, api_visibility="undocumented")  # the Runs tab's zip

@@ -89,6 +89,9 @@ def open_in_playground(name: str) -> tuple:
 
 @friendly
 def download(name: str) -> str:
+    """The run's model folder as a zip in a fresh temporary folder (gradio serves it from its cache)."""
+    if not name:
+        raise RunFolderError("pick a run to download")
     return str(zip_model(name, Path(tempfile.mkdtemp(prefix="sbert-studio-zip-"))))
 
 
