@@ -18,7 +18,16 @@ import pandas as pd
 from core.errors import DataError
 from core.runs import runs_root
 
-__all__ = ["DATASETS_ENV", "MAX_UPLOAD_ENV", "confine", "datasets_root", "keep_file", "max_upload_mb", "save_table"]
+__all__ = [
+    "DATASETS_ENV",
+    "MAX_UPLOAD_ENV",
+    "confine",
+    "datasets_root",
+    "keep_file",
+    "max_upload_mb",
+    "readable_on_space",
+    "save_table",
+]
 
 DATASETS_ENV = "SBERT_STUDIO_DATASETS"
 MAX_UPLOAD_ENV = "SBERT_STUDIO_MAX_UPLOAD_MB"
@@ -75,6 +84,12 @@ def save_table(df: pd.DataFrame, name: str) -> Path:
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
 
 
+def readable_on_space(path: str | Path) -> bool:
+    """True when a local file may be read on a Space: an upload (datasets folder) or a bundled example."""
+    resolved = Path(path).resolve()
+    return any(resolved.is_relative_to(root.resolve()) for root in (datasets_root(), EXAMPLES_DIR))
+
+
 def confine(config, *, space: bool):
     """The config a run started from the app may have: its folder a plain name under the runs root and,
     on a Space, its data only uploads, bundled examples or Hub dataset ids.
@@ -96,11 +111,9 @@ def confine(config, *, space: bool):
     if space:
         for field in ("data_path", "valid_split"):
             value = getattr(config, field)
-            if value and Path(value).exists():
-                resolved = Path(value).resolve()
-                if not any(resolved.is_relative_to(root.resolve()) for root in (datasets_root(), EXAMPLES_DIR)):
-                    raise ConfigError(
-                        f"{field}: on a Space only uploaded tables, bundled examples and Hub dataset ids can be read, "
-                        f"not '{value}'; upload the file on the Data tab"
-                    )
+            if value and Path(value).exists() and not readable_on_space(value):
+                raise ConfigError(
+                    f"{field}: on a Space only uploaded tables, bundled examples and Hub dataset ids can be read, "
+                    f"not '{value}'; upload the file on the Data tab"
+                )
     return config

@@ -19,7 +19,7 @@ from core.recipes import RECIPES, get_recipe
 from core.roles import suggest_roles, suggest_trainer
 from core.runs import on_space
 from core.tables import read_source
-from core.workspace import EXAMPLES_DIR, datasets_root, keep_file
+from core.workspace import EXAMPLES_DIR, keep_file, readable_on_space
 from ui.errors import friendly
 from ui.form import NONE, Form
 
@@ -134,14 +134,9 @@ def load_hub(dataset_id: str) -> tuple:
     dataset_id = (dataset_id or "").strip()
     if not dataset_id:
         raise DataError("type a Hub dataset id such as sentence-transformers/stsb, optionally :config:split")
-    if on_space() and Path(dataset_id).exists() and not _inside(Path(dataset_id), datasets_root(), EXAMPLES_DIR):
+    if on_space() and Path(dataset_id).exists() and not readable_on_space(dataset_id):
         raise DataError("on a Space, only uploaded tables, bundled examples and Hub dataset ids can be read; upload the file")
     return _shown(dataset_id)  # a local path typed here works too (off a Space)
-
-
-def _inside(path: Path, *roots: Path) -> bool:
-    resolved = path.resolve()
-    return any(resolved.is_relative_to(root.resolve()) for root in roots)
 
 
 @friendly
