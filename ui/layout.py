@@ -175,7 +175,12 @@ def _wire_train(form: Form, train, demo: gr.Blocks) -> None:
 
     train.start.click(start_training, form.inputs, [train.run_dir, train.timer, *shown], api_name="start_training")
     train.stop.click(train_tab.stop, train.run_dir, train.status, api_name="stop_training")
-    train.timer.tick(train_tab.poll, train.run_dir, [train.timer, *shown], show_progress="hidden", api_visibility="undocumented")
-    demo.load(train_tab.attach, None, [train.run_dir, train.timer, *shown])
+    # Watching a run only reads files and shared caches, so every page's tick runs at once
+    # (concurrency_limit=None) instead of queueing behind the other watchers'.
+    train.timer.tick(
+        train_tab.poll, [train.run_dir, train.seen], [train.timer, train.seen, *shown],
+        show_progress="hidden", api_visibility="undocumented", concurrency_limit=None,
+    )  # fmt: skip
+    demo.load(train_tab.attach, None, [train.run_dir, train.timer, *shown], concurrency_limit=None)
     gr.api(train_tab.start_from_yaml, api_name="start_run")  # for scripts: a YAML config in, the run folder out
-    gr.api(train_tab.run_status, api_name="run_status")
+    gr.api(train_tab.run_status, api_name="run_status", concurrency_limit=None)

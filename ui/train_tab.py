@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 import pandas as pd
+from gradio.components.plot import PlotData
 
 from core.jobs import registry
 from core.progress import before_after, loss_series, metric_series, progress
@@ -50,24 +51,28 @@ def _snapshot(run_dir: str) -> dict | None:
 def render(run_dir: str | None) -> tuple:
     """Everything the Train tab shows for one run: status, progress, plots, log tail, summary, folder.
 
-    Status and progress are read fresh each time (cheap); the plots, log tail and summary are built
-    once per change of the run's files and shared by every page that watches the run, so many
-    sessions polling one run cost about as much as one.
+    Status and progress are read fresh each time (cheap); the plots (already serialised to
+    plotly JSON), log tail and summary are built once per change of the run's files and shared by
+    every page that watches the run, so many sessions polling one run cost about as much as one.
     """
+    return _render(run_dir)[1]
+
+
+def _render(run_dir: str | None) -> tuple[tuple, tuple]:
+    """(version of the run's files, what render shows); the version changes when plots, log or summary may."""
     if not run_dir:
-        return ("No run yet: set up data and model, then press Start.", _bar(None), None, None, "", None, "")
+        return (None,), ("No run yet: set up data and model, then press Start.", _bar(None), None, None, "", None, "")
     folder = RunFolder(run_dir)
     snap = _snapshot(run_dir) or {"state": "queued"}
     state = snap.get("state", "queued")
     status = f"**{snap.get('run', folder.name)}**: {STATE_WORDS.get(state, state)}"
     if snap.get("error"):
         status += f"\n\n**Error:** {snap['error']}"
-    loss_plot, metric_plot, log, table = _drawn(
-        str(folder.path), state, _size(folder.path / "metrics.jsonl"), _size(folder.path / "log.txt"),
-        snap.get("primary_key"), snap.get("primary_metric"), snap.get("baseline"),
-    )  # fmt: skip
+    version = (str(folder.path), state, _size(folder.path / "metrics.jsonl"), _size(folder.path / "log.txt"))
+    keys = (snap.get("primary_key"), snap.get("primary_metric"), snap.get("baseline"))
+    loss_plot, metric_plot, log, table = _drawn(*version, *keys)
     where = f"Run folder: `{folder.path.resolve()}`" + (" · model in `model/`" if (folder.path / "model").is_dir() else "")
-    return (status, _bar(snap), loss_plot, metric_plot, log, table, where)
+    return version, (status, _bar(snap), loss_plot, metric_plot, log, table, where)
 
 
 def _size(path: Path) -> int:
@@ -84,8 +89,8 @@ def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_k
     events = folder.read_metrics()
     title = metric_title(primary_key, primary_metric)
     losses, metrics = loss_series(events), metric_series(events)
-    loss_plot = loss_figure(losses) if losses["step"] else None
-    metric_plot = metric_figure(metrics, title, baseline) if metrics["step"] else None
+    loss_plot = _serialised(loss_figure(losses)) if losses["step"] else None
+    metric_plot = _serialised(metric_figure(metrics, title, baseline)) if metrics["step"] else None
     try:
         log = "\n".join((folder.path / "log.txt").read_text(encoding="utf-8").splitlines()[-LOG_LINES:])
     except FileNotFoundError:
@@ -95,6 +100,11 @@ def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_k
         rows = before_after(events, primary_key)
         table = pd.DataFrame(rows).round(4) if rows else None
     return loss_plot, metric_plot, log, table
+
+
+def _serialised(figure) -> PlotData:
+    """A plotly figure as gr.Plot sends it, so that its JSON is made once, not once per poll."""
+    return PlotData(type="plotly", plot=figure.to_json())
 
 
 def _bar(snap: dict | None) -> str:
@@ -170,15 +180,21 @@ def check_owner(owner: str | None, profile, action: str) -> None:
         raise RunFolderError(f"this run belongs to {owner}; only they can {action} it. Duplicate the Space to train your own")
 
 
-def poll(run_dir: str | None) -> tuple:
-    """One timer tick: the run as it is now; the timer switches itself off once the run has ended."""
+def poll(run_dir: str | None, seen: tuple | None = None) -> tuple:
+    """One timer tick: the run as it is now; the timer switches itself off once the run has ended.
+
+    `seen` is the version of the run's files this page last got: while it holds, only the status
+    and progress bar are sent again (plots, log and summary are skipped), so a tick costs little.
+    """
     try:
-        shown = render(run_dir)
+        version, shown = _render(run_dir)
         snap = _snapshot(run_dir) if run_dir else None
     except Exception:  # a half-written file must not kill the timer's page; next tick reads again
-        return (gr.Timer(active=True), *[gr.skip()] * 7)
+        return (gr.Timer(active=True), gr.skip(), *[gr.skip()] * 7)
     ended = snap is None or snap.get("state") in TERMINAL_STATES
-    return (gr.Timer(active=not ended), *shown)
+    if seen is not None and tuple(seen) == version:
+        shown = (*shown[:2], *[gr.skip()] * 5)
+    return (gr.Timer(active=not ended), version, *shown)
 
 
 def attach() -> tuple:
@@ -192,6 +208,7 @@ def attach() -> tuple:
 def build(form: Form) -> SimpleNamespace:
     ui = SimpleNamespace()
     ui.run_dir = gr.State(None)
+    ui.seen = gr.State(None)  # the version of the run's files this page shows (see poll)
     ui.timer = gr.Timer(1.0, active=False)
     with gr.Row():
         ui.start = gr.Button("Start training", variant="primary", elem_id="train-start")
