@@ -142,3 +142,60 @@ def test_playground_compares_a_finished_run_with_its_base_and_the_runs_tab_delet
     page.click("#runs-delete")
     page.wait_for_function("() => !document.querySelector('#runs-table').innerText.includes('demo-run')")
     assert not (runs_root / "demo-run").exists()
+
+
+def test_two_browsers_one_trains_the_other_is_told_busy_keeps_the_playground_and_sees_only_its_upload(
+    runs_root, tmp_path, monkeypatch, tiny_model
+):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("SBERT_STUDIO_DATASETS", str(tmp_path / "datasets"))
+    alice_csv = write_csv(tmp_path / "alice.csv", ["sentence1", "sentence2", "score"], rows_for("pair_score", 400)[1])
+    bob_csv = write_csv(tmp_path / "bob.csv", ["question", "answer"], rows_for("qa", 40, seed=7)[1])
+    with serve_app() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
+        alice, bob = (browser.new_context(viewport={"width": 1400, "height": 1000}).new_page() for _ in range(2))
+        for page in (alice, bob):
+            page.set_default_timeout(60_000)
+            page.goto(url)
+
+        # Alice uploads her table and starts a long run
+        alice.set_input_files("#data-file input[type=file]", str(alice_csv))
+        alice.wait_for_selector("#data-preview >> text=sentence2")
+        open_tab(alice, "Model")
+        alice.fill("#base-model input", tiny_model)
+        alice.keyboard.press("Enter")
+        alice.fill("#param-epochs input", "200")
+        alice.fill("#param-batch-size input", "4")
+        open_tab(alice, "Train")
+        alice.click("#train-start")
+        alice.wait_for_selector("#train-progress .studio-progress[data-state=training]")
+
+        # Bob's upload is his own: his page shows his columns, Alice's page still shows hers
+        bob.set_input_files("#data-file input[type=file]", str(bob_csv))
+        bob.wait_for_selector("#data-preview >> text=answer")
+        assert "sentence2" not in bob.inner_text("#data-preview")
+        assert "answer" not in alice.inner_text("#data-preview") and "sentence2" in alice.inner_text("#data-preview")
+
+        # Bob may not start a run while Alice's trains: he is told who holds the studio
+        open_tab(bob, "Model")
+        bob.fill("#base-model input", tiny_model)
+        bob.keyboard.press("Enter")
+        open_tab(bob, "Train")
+        bob.click("#train-start")
+        bob.wait_for_selector("text=the studio is busy")
+        assert alice.get_attribute("#train-progress .studio-progress", "data-state") == "training"
+
+        # ... but the playground still answers him while Alice trains
+        open_tab(bob, "Playground")
+        bob.fill("#pg-model input", tiny_model)
+        bob.keyboard.press("Enter")
+        bob.fill("#pg-base input", tiny_model)
+        bob.keyboard.press("Enter")
+        bob.click("#pg-similarity-run")
+        bob.wait_for_selector("#pg-similarity >> text=cosine similarity")
+        assert alice.get_attribute("#train-progress .studio-progress", "data-state") == "training"
+
+        alice.click("#train-stop")
+        alice.wait_for_selector("#train-progress .studio-progress[data-state=stopped]")
+        browser.close()
