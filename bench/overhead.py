@@ -76,7 +76,15 @@ def main(argv: list[str] | None = None) -> int:
         for kind in ("studio", "plain") if i % 2 == 0 else ("plain", "studio"):
             out = work / f"{kind}-{i}"
             if kind == "studio":
-                command = [str(bin_dir / "sbert-studio"), "train", "--data-path", str(data), "--valid-split", "dev"]
+                command = [
+                    str(bin_dir / "sbert-studio"),
+                    "train",
+                    "--data-path",
+                    str(data),
+                    "--valid-split",
+                    "dev",
+                    "--no-group-by-length",
+                ]  # random batches, like the plain script: same work, so the ratio is overhead
                 command += ["--trainer", "pair_score", "--loss", "CoSENTLoss", "--model", args.model]
                 command += ["--score-min", "0", "--score-max", "5", "--eval-strategy", "no", "--project-name", str(out)]
             else:

@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     for f in fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         if str(f.type) == "bool":
-            train.add_argument(flag, dest=f.name, action="store_const", const=True, default=argparse.SUPPRESS)
+            # --flag / --no-flag: a default that is on (group_by_length) can be turned off
+            train.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS)
         else:
             train.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, metavar=f.name.upper(), help=HELP.get(f.name))
     commands.add_parser("app", help="launch the browser app")

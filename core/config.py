@@ -22,12 +22,12 @@ import yaml
 from core.errors import ConfigError
 from core.recipes import allowed_list, get_recipe, resolve_loss
 
-__all__ = ["DEFAULT_MODEL", "TrainConfig", "load_config"]
+__all__ = ["DEFAULT_MODEL", "TrainConfig", "load_config", "resolve_precision"]
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 EVAL_STRATEGIES = ("no", "steps", "epoch")
-PRECISIONS = ("no", "fp16", "bf16")
+PRECISIONS = ("auto", "no", "fp16", "bf16")  # auto: bf16 on a GPU that has it, else fp32 (no)
 LOGGERS = ("none", "tensorboard", "wandb", "mlflow")
 SECRET_FIELDS = ("token",)
 # AutoTrain keys that mean nothing to a local run; accepted so that its configs load unchanged.
@@ -70,7 +70,8 @@ class TrainConfig:
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     seed: int = 42
-    mixed_precision: str = "no"
+    group_by_length: bool = True  # batches of similar-length texts (less padding) for losses that draw plain batches
+    mixed_precision: str = "auto"  # bf16 on a CUDA GPU that supports it, fp32 elsewhere (see resolve_precision)
     auto_find_batch_size: bool = False
 
     # --- evaluation, logging and checkpoints ---
@@ -276,6 +277,18 @@ def _check_optimizer(optimizer: str, scheduler: str) -> list[str]:
     if scheduler not in schedulers:
         problems.append(f"scheduler: '{scheduler}' is not allowed. Allowed: {allowed_list(schedulers)}")
     return problems
+
+
+def resolve_precision(precision: str) -> str:
+    """The precision a run uses: `auto` is bf16 on a CUDA GPU that supports it, else fp32 ("no").
+
+    fp16 is never chosen by itself: it needs loss scaling and can overflow; bf16 has fp32's range.
+    """
+    if precision != "auto":
+        return precision
+    import torch
+
+    return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
 
 
 def _check_precision(precision: str) -> list[str]:

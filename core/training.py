@@ -19,11 +19,12 @@ import threading
 import traceback
 from typing import Any
 
-from core.config import TrainConfig
+from core.config import TrainConfig, resolve_precision
 from core.errors import StudioError
 from core.evaluation import build_evaluator
 from core.losses import build_loss
 from core.models import load_model
+from core.recipes import PLAIN
 from core.run_state import TERMINAL_STATES, RunState
 from core.runs import RunFolder, is_main_process, new_run_dir
 from core.trainer_events import StudioCallback, eval_event
@@ -100,6 +101,8 @@ class TrainingJob:
         mapping = ", ".join(f"{role} <- '{column}'" for role, column in data.mapping.items())
         state.note(f"trainer {recipe.name} ({prepared.report['trainer_chosen_by']}), loss {data.loss.name}; columns: {mapping}")
         state.note(f"rows: {len(prepared.train)} train, {len(prepared.valid)} validation")
+        if cfg.mixed_precision == "auto":
+            state.note(f"precision: {'bf16' if resolve_precision('auto') == 'bf16' else 'fp32'} (auto)")
 
         model = load_model(cfg.model, max_seq_length=cfg.max_seq_length, trust_remote_code=cfg.trust_remote_code)
         if cfg.trust_remote_code:
@@ -174,7 +177,7 @@ class TrainingJob:
             eval_steps=cfg.eval_steps or max(1, math.ceil(total_steps / AUTO_EVAL_POINTS)),
             primary_key=primary_key,
             greater_is_better=getattr(evaluator, "greater_is_better", True),
-            sampler=data.loss.sampler,
+            sampler=_sampler(data.loss.sampler, cfg.group_by_length),
             cpu_processes=world > 1 and not _has_cuda(),
             progress_bar=self.progress_bar,
         )
@@ -192,6 +195,15 @@ class TrainingJob:
         if not self.progress_bar:
             trainer.remove_callback(PrinterCallback)
         return trainer
+
+
+def _sampler(name: str, group_by_length: bool):
+    """The batch sampler: plain batches become length-grouped ones when asked (core.batching)."""
+    if group_by_length and name == PLAIN:
+        from core.batching import LengthGroupedBatchSampler
+
+        return LengthGroupedBatchSampler
+    return name
 
 
 def _training_args(
@@ -222,8 +234,8 @@ def _training_args(
         weight_decay=cfg.weight_decay,
         max_grad_norm=cfg.max_grad_norm,
         seed=cfg.seed,
-        fp16=cfg.mixed_precision == "fp16",
-        bf16=cfg.mixed_precision == "bf16",
+        fp16=resolve_precision(cfg.mixed_precision) == "fp16",
+        bf16=resolve_precision(cfg.mixed_precision) == "bf16",
         auto_find_batch_size=cfg.auto_find_batch_size,
         logging_steps=logging_steps,
         eval_strategy=cfg.eval_strategy,

@@ -132,7 +132,7 @@ CONFIG_ERRORS = [
     (["--trainer", "pair", "--loss", "CoSENT"], "loss: 'CoSENT' is not offered for trainer 'pair'"),
     (["--optimizer", "adamw"], "optimizer: 'adamw' is not allowed. Allowed: "),
     (["--scheduler", "warm"], "scheduler: 'warm' is not allowed. Allowed: "),
-    (["--mixed-precision", "fp4"], "mixed_precision: 'fp4' is not allowed. Allowed: no, fp16, bf16"),
+    (["--mixed-precision", "fp4"], "mixed_precision: 'fp4' is not allowed. Allowed: auto, no, fp16, bf16"),
     (["--lr", "0"], "lr: 0.0 must be greater than 0"),
     (["--epochs", "-2"], "epochs: -2.0 must be greater than 0"),
     (["--batch-size", "0"], "batch_size: 0 must be greater than 0"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from core.config import DEFAULT_MODEL, TrainConfig, load_config
+from core.config import DEFAULT_MODEL, TrainConfig, load_config, resolve_precision
 from core.errors import ConfigError
 
 
@@ -16,7 +16,20 @@ def valid(**changes) -> TrainConfig:
 def test_defaults_are_valid_and_use_the_bundled_model():
     config = valid().check()
     assert config.model == DEFAULT_MODEL
-    assert config.mixed_precision == "no"
+    assert config.mixed_precision == "auto"
+
+
+def test_auto_precision_is_bf16_on_a_gpu_that_has_it_and_fp32_on_cpu(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_precision("auto") == "no"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert resolve_precision("auto") == "bf16"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert resolve_precision("auto") == "no"
+    assert resolve_precision("fp16") == "fp16"  # an explicit choice is kept
 
 
 def test_yaml_round_trip_keeps_every_value(tmp_path):

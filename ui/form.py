@@ -28,6 +28,7 @@ ADVANCED = (
     "optimizer",
     "scheduler",
     "mixed_precision",
+    "group_by_length",
     "seed",
     "eval_strategy",
     "eval_steps",
@@ -55,6 +56,7 @@ LABELS = {
     "score_min": "Score min (empty: observed)",
     "score_max": "Score max (empty: observed)",
     "log": "Experiment tracking (the package must be installed)",
+    "group_by_length": "Group batches by text length (less padding, faster; plain-batch losses)",
     "trust_remote_code": "Trust remote code (runs code shipped with the model: only for models you trust)",
 }
 CHOICES = {

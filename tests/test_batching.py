@@ -1,0 +1,70 @@
+"""Length-grouped batches: every row once per epoch, less padding than random batches, a new order each epoch."""
+
+from __future__ import annotations
+
+import random
+import statistics
+
+from datasets import Dataset
+
+from core.batching import LengthGroupedBatchSampler, row_lengths
+
+
+def table(n: int = 1000, seed: int = 0) -> Dataset:
+    rng = random.Random(seed)
+    words = lambda: " ".join("word" for _ in range(rng.randint(1, 60)))  # noqa: E731
+    return Dataset.from_dict({"sentence1": [words() for _ in range(n)], "sentence2": [words() for _ in range(n)],
+                              "score": [rng.random() for _ in range(n)]})  # fmt: skip
+
+
+def sampler(data: Dataset, batch_size: int = 16, drop_last: bool = False, epoch: int = 0) -> LengthGroupedBatchSampler:
+    s = LengthGroupedBatchSampler(data, batch_size=batch_size, drop_last=drop_last, valid_label_columns=["score"], seed=3)
+    s.set_epoch(epoch)
+    return s
+
+
+def test_each_epoch_yields_every_row_once_in_as_many_batches_as_it_says():
+    data = table(1003)
+    batches = list(sampler(data))
+    assert sorted(i for b in batches for i in b) == list(range(1003))
+    assert len(batches) == len(sampler(data)) == 63
+    assert sum(len(b) != 16 for b in batches) == 1  # only one short batch
+    dropped = list(sampler(data, drop_last=True))
+    assert len(dropped) == len(sampler(data, drop_last=True)) == 62 and all(len(b) == 16 for b in dropped)
+
+
+def test_labels_do_not_count_towards_a_rows_length():
+    data = Dataset.from_dict({"a": ["xx", "xxxx"], "b": ["y", ""], "label": [100, 2]})
+    assert row_lengths(data, ["label"]) == [3, 4]
+
+
+def test_batches_hold_texts_of_similar_length_so_less_of_each_batch_is_padding():
+    data = table(1600)
+    lengths = row_lengths(data, ["score"])
+
+    def padding(batches) -> float:  # padded characters over real ones, as a batch pads to its longest row
+        return sum(max(lengths[i] for i in b) * len(b) for b in batches) / sum(lengths)
+
+    rng = random.Random(1)
+    order = list(range(1600))
+    rng.shuffle(order)
+    random_batches = [order[i : i + 16] for i in range(0, 1600, 16)]
+    assert padding(list(sampler(data))) < 0.75 * padding(random_batches)
+
+
+def test_a_new_order_each_epoch_and_the_same_order_for_the_same_seed_and_epoch():
+    data = table(400)
+    first, again, second = list(sampler(data, epoch=0)), list(sampler(data, epoch=0)), list(sampler(data, epoch=1))
+    assert first == again and first != second
+    spread = [statistics.pstdev(b) for b in first]
+    assert max(spread) > 0  # batches mix row indices from all over the table, not one sorted run
+
+
+def test_plain_batch_losses_get_length_grouped_batches_and_in_batch_negative_losses_keep_theirs():
+    from core.recipes import LOSSES
+    from core.training import _sampler
+
+    assert _sampler(LOSSES["CoSENTLoss"].sampler, True) is LengthGroupedBatchSampler
+    assert _sampler(LOSSES["CoSENTLoss"].sampler, False) == "batch_sampler"
+    assert _sampler(LOSSES["MultipleNegativesRankingLoss"].sampler, True) == "no_duplicates"
+    assert _sampler(LOSSES["BatchHardTripletLoss"].sampler, True) == "group_by_label"
