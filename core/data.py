@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from core.config import TrainConfig
 from core.prepare import Prepared, prepare_data
 from core.recipes import LossSpec, Recipe, get_recipe, resolve_loss
@@ -29,6 +31,17 @@ class TrainingData:
         return self.prepared.report
 
 
+def count_classes(df, column: str | None) -> int | None:
+    """Distinct labels in `column` (1 and 1.0 are one class); None when the column is not there."""
+    if not column or column not in df.columns:
+        return None
+    values = df[column].dropna()
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all():
+        return int(numeric.nunique())
+    return int(values.astype(str).str.strip().replace("", pd.NA).dropna().nunique())
+
+
 def load_training_data(config: TrainConfig) -> TrainingData:
     """Read, map and prepare the data named by `config`.
 
@@ -44,13 +57,14 @@ def load_training_data(config: TrainConfig) -> TrainingData:
         valid_df, valid_info = read_source(config.data_path, config.valid_split)
     trainer = config.trainer or suggest_trainer(train_df)
     recipe = get_recipe(trainer)
-    loss = resolve_loss(recipe, config.loss)
     suggested = suggest_roles(train_df, recipe)
     mapping, chosen_by = {}, {}
     for role in suggested:
         given = getattr(config, ROLE_KEYS[role])
         mapping[role] = given or suggested[role]
         chosen_by[role] = "given" if given else "suggested"
+    classes = count_classes(train_df, mapping.get("target")) if recipe.target == "class" else None
+    loss = resolve_loss(recipe, config.loss, classes)
     score_range = (config.score_min, config.score_max) if config.score_min is not None else None
     prepared = prepare_data(
         train_df,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from core.errors import ConfigError
 
-__all__ = ["LOSSES", "RECIPES", "LossSpec", "Recipe", "allowed_list", "get_recipe", "resolve_loss"]
+__all__ = ["LOSSES", "RECIPES", "LossSpec", "Recipe", "allowed_list", "default_loss", "get_recipe", "resolve_loss"]
 
 # Batch samplers, as sentence-transformers' `BatchSamplers` names them.
 NO_DUPLICATES = "no_duplicates"  # in-batch negatives must not be copies of the positive
@@ -143,7 +143,9 @@ RECIPES: dict[str, Recipe] = {
             ("sentence1", "sentence2"),
             ("sentence1", "sentence2"),
             "class",
-            ("SoftmaxLoss", "ContrastiveLoss", "OnlineContrastiveLoss"),
+            # OnlineContrastiveLoss won on MRPC (bench/results/trainer_defaults.md); more than two
+            # classes fall back to SoftmaxLoss (default_loss)
+            ("OnlineContrastiveLoss", "ContrastiveLoss", "SoftmaxLoss"),
             "binary_classification",
             "average_precision",
             "Two texts and a class label (e.g. 1 paraphrase / 0 not, or entailment/neutral/contradiction).",
@@ -181,10 +183,23 @@ def get_recipe(name: str | None) -> Recipe:
     )
 
 
-def resolve_loss(recipe: Recipe, name: str | None) -> LossSpec:
-    """The loss to train `recipe` with: `name` (case-insensitive, `Loss` suffix optional) or the default."""
+def default_loss(recipe: Recipe, classes: int | None = None) -> LossSpec:
+    """The recipe's default loss; a two-class-only default gives way to the first loss that takes more classes.
+
+    pair_class defaults to OnlineContrastiveLoss (measured on MRPC), which needs labels 0/1; a table
+    with three classes (entailment/neutral/contradiction) gets SoftmaxLoss instead.
+    """
+    spec = LOSSES[recipe.default_loss]
+    if spec.binary_only and classes is not None and classes != 2:
+        return next(LOSSES[n] for n in recipe.losses if not LOSSES[n].binary_only)
+    return spec
+
+
+def resolve_loss(recipe: Recipe, name: str | None, classes: int | None = None) -> LossSpec:
+    """The loss to train `recipe` with: `name` (case-insensitive, `Loss` suffix optional) or the default
+    for `classes` label classes (see default_loss)."""
     if not name:
-        return LOSSES[recipe.default_loss]
+        return default_loss(recipe, classes)
     wanted = name.lower().removesuffix("loss")
     for allowed in recipe.losses:
         if allowed.lower().removesuffix("loss") == wanted:

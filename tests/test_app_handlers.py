@@ -9,6 +9,7 @@ import pytest
 from conftest import rows_for, write_csv
 
 from core.config import TrainConfig
+from core.recipes import RECIPES
 from ui import data_tab, model_tab
 from ui.errors import friendly
 
@@ -124,8 +125,9 @@ def test_the_trainer_type_decides_roles_and_losses():
     single = data_tab.role_updates("single_class", None, None)
     assert [r["visible"] for r in single] == [True, False, False, True]
     loss = model_tab.loss_update("pair_class", "CoSENTLoss")
-    assert loss["value"] == "SoftmaxLoss"
-    assert loss["choices"] == ["SoftmaxLoss", "ContrastiveLoss", "OnlineContrastiveLoss"]
+    assert loss["value"] == RECIPES["pair_class"].default_loss
+    assert set(loss["choices"]) == {"SoftmaxLoss", "ContrastiveLoss", "OnlineContrastiveLoss"}
+    assert model_tab.loss_update("pair_class", None, classes=3)["value"] == "SoftmaxLoss"  # NLI labels
     assert model_tab.loss_update("triplet", "TripletLoss")["value"] == "TripletLoss"
 
 

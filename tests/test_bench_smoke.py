@@ -40,6 +40,37 @@ def test_time_to_quality_bench_runs_on_a_tiny_slice(tmp_path, tiny_model, shared
 
 
 @pytest.mark.slow
+def test_stsb_sweep_bench_records_a_curve_per_setting(tmp_path, tiny_model, shared_data):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "stsb_sweep.py"), "--rows", "48", "--dev-rows", "24", "--epochs", "1",
+         "--settings", "8:5e-5", "16:1e-4", "--model", tiny_model, "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    runs = json.loads((tmp_path / "stsb_sweep.json").read_text())["runs"]
+    assert [(r["batch_size"], r["lr"]) for r in runs] == [(8, 5e-5), (16, 1e-4)]
+    assert all(len(r["curve"]) >= 4 for r in runs)  # 4 evaluations per epoch
+    assert "| 16 | 0.0001 |" in (tmp_path / "stsb_sweep.md").read_text()
+
+
+@pytest.mark.slow
+def test_trainer_defaults_bench_measures_each_trainer_type_on_held_out_real_data(tmp_path, tiny_model, shared_data):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "trainer_defaults.py"), "--rows", "1500", "--epochs", "1", "--model", tiny_model,
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=900, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    runs = json.loads((tmp_path / "trainer_defaults.json").read_text())["runs"]
+    assert {r["study"] for r in runs} == {"pair_class", "qa", "triplet", "pair"}
+    losses = {r["variant"] for r in runs if r["study"] == "pair_class"}
+    assert losses == {"SoftmaxLoss", "ContrastiveLoss", "OnlineContrastiveLoss"}
+    assert set(next(r for r in runs if r["study"] == "qa")["held_out_after"]) == {"ndcg@10", "mrr@10"}
+    assert set(next(r for r in runs if r["study"] == "pair")["held_out_after"]) == {"stsb_spearman", "triplet_accuracy"}
+    assert "| pair_class | MRPC |" in (tmp_path / "trainer_defaults.md").read_text()
+
+
+@pytest.mark.slow
 def test_startup_bench_times_the_app_against_a_gradio_hello_world(tmp_path):
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "startup.py"), "--repeats", "1", "--out", str(tmp_path)],

@@ -7,9 +7,9 @@ import pytest
 from conftest import rows_for, write_csv
 
 from core.config import TrainConfig
-from core.data import load_training_data
+from core.data import count_classes, load_training_data
 from core.errors import DataError
-from core.recipes import RECIPES
+from core.recipes import LOSSES, RECIPES
 from core.roles import suggest_roles, suggest_trainer
 
 
@@ -91,6 +91,16 @@ def test_binary_losses_refuse_three_classes(tmp_path):
     df["target"] = [0, 1, 2, 1] * 10
     with pytest.raises(DataError, match="ContrastiveLoss needs exactly two classes.*holds 3"):
         load(tmp_path, df, trainer="pair_class", loss="ContrastiveLoss")
+
+
+def test_pair_class_defaults_to_the_contrastive_loss_for_two_classes_and_softmax_for_more(tmp_path):
+    df = table("pair_class")
+    assert load(tmp_path, df, trainer="pair_class").loss.name == RECIPES["pair_class"].default_loss
+    assert LOSSES[RECIPES["pair_class"].default_loss].binary_only  # chosen on MRPC: bench/results/trainer_defaults.md
+    df["target"] = ["entailment", "neutral", "contradiction", "neutral"] * 10
+    assert load(tmp_path, df, trainer="pair_class").loss.name == "SoftmaxLoss"
+    df["target"] = [1.0, 0.0, 1, 0] * 10  # 1 and 1.0 are one class
+    assert count_classes(df, "target") == 2
 
 
 def test_empty_texts_and_missing_targets_are_dropped_and_counted(tmp_path):

@@ -180,6 +180,8 @@ def test_pair_class_with_three_text_labels_scores_the_softmax_classifier(tmp_pat
 
 
 def test_matryoshka_with_softmax_loss_is_refused_with_the_reason(data_for, tiny_model, tmp_path):
-    _, final = train(data_for("pair_class"), tiny_model, tmp_path / "run", trainer="pair_class", matryoshka_dims=[32, 16])
+    _, final = train(
+        data_for("pair_class"), tiny_model, tmp_path / "run", trainer="pair_class", loss="SoftmaxLoss", matryoshka_dims=[32, 16]
+    )
     assert final["state"] == "failed"
     assert "SoftmaxLoss cannot be wrapped in MatryoshkaLoss" in final["error"]

@@ -107,6 +107,7 @@ def _shown(data_path: str) -> tuple:
         roles.get("sentence2") or NONE,
     )
     recipe_columns = [gr.update(choices=_choices(columns), value=guess) for guess in guesses]
+    from core.data import count_classes
     from ui.model_tab import loss_update
 
     return (
@@ -116,7 +117,8 @@ def _shown(data_path: str) -> tuple:
         gr.update(value=opened["trainer"]),
         *role_updates(opened["trainer"], columns, opened["roles"]),
         *recipe_columns,
-        loss_update(opened["trainer"], None),  # set with the trainer, so no event sees a loss of the old one
+        # set with the trainer, so no event sees a loss of the old one; three classes cannot take a two-class loss
+        loss_update(opened["trainer"], None, count_classes(opened["df"], roles.get("target"))),
     )
 
 

@@ -14,7 +14,7 @@ from core.command import commands
 from core.config import DEFAULT_MODEL, load_config
 from core.errors import ConfigError
 from core.model_cache import CURATED_MODELS
-from core.recipes import RECIPES
+from core.recipes import RECIPES, default_loss
 from ui.errors import friendly
 from ui.form import ADVANCED, BASIC, Form, param_component
 
@@ -51,12 +51,13 @@ def describe_trainer(trainer: str | None) -> str:
     return f"**{recipe.name}**: {recipe.description}\n\nColumns: {roles}{target}. Validation metric: {recipe.primary_metric}."
 
 
-def loss_update(trainer: str | None, loss: str | None) -> dict:
-    """Only the losses the trainer allows; the current one is kept when allowed, else the default."""
+def loss_update(trainer: str | None, loss: str | None, classes: int | None = None) -> dict:
+    """Only the losses the trainer allows; the current one is kept when allowed, else the default
+    (for a label column of `classes` classes: SoftmaxLoss when a two-class loss cannot take them)."""
     recipe = RECIPES.get(trainer or "")
     if recipe is None:
         return gr.update(choices=[], value=None)
-    return gr.update(choices=list(recipe.losses), value=loss if loss in recipe.losses else recipe.default_loss)
+    return gr.update(choices=list(recipe.losses), value=loss if loss in recipe.losses else default_loss(recipe, classes).name)
 
 
 @friendly
