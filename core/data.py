@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from core.config import TrainConfig
-from core.prepare import Prepared, prepare_data
+from core.prepare import Prepared, label_keys, prepare_data
 from core.recipes import LossSpec, Recipe, get_recipe, resolve_loss
 from core.roles import ROLE_KEYS, suggest_roles, suggest_trainer
 from core.tables import read_source
@@ -36,10 +34,7 @@ def count_classes(df, column: str | None) -> int | None:
     if not column or column not in df.columns:
         return None
     values = df[column].dropna()
-    numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().all():
-        return int(numeric.nunique())
-    return int(values.astype(str).str.strip().replace("", pd.NA).dropna().nunique())
+    return len(label_keys(values[values.astype(str).str.strip() != ""])[0])
 
 
 def load_training_data(config: TrainConfig) -> TrainingData:

@@ -10,7 +10,9 @@ them. The returned report is what data_report.json and the UI's data report show
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +21,7 @@ from core.errors import DataError
 from core.recipes import LossSpec, Recipe
 from core.roles import ROLE_KEYS
 
-__all__ = ["Prepared", "prepare_data"]
+__all__ = ["Prepared", "label_keys", "prepare_data"]
 
 MIN_TRAIN_ROWS = 2
 
@@ -207,6 +209,17 @@ def _scale_scores(train, valid, column: str, declared):
     return renamed[0], (renamed[1] if valid is not None else None), info
 
 
+def label_keys(values: pd.Series) -> tuple[list, Callable[[Any], Any]]:
+    """The classes of a label column, sorted, and the function naming a value's class: whole numbers
+    by their integer value (1 and 1.0 are one class), words with surrounding spaces stripped."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all() and (numeric % 1 == 0).all():
+        return sorted({int(v) for v in numeric}), lambda v: int(float(v))
+    if numeric.notna().all():  # fractions or inf: no class names (prepare refuses them), but still countable
+        return sorted(set(numeric)), float
+    return sorted({str(v).strip() for v in values}), lambda v: str(v).strip()
+
+
 def _map_labels(train, valid, recipe: Recipe, loss: LossSpec, column: str):
     frames = [train] + ([valid] if valid is not None else [])
     every = pd.concat([f["target"] for f in frames])
@@ -218,11 +231,7 @@ def _map_labels(train, valid, recipe: Recipe, loss: LossSpec, column: str):
                 f"label column '{column}' holds {first}, which is not a class; trainer '{recipe.name}' needs class "
                 "labels (0/1 or words). For similarity scores use trainer pair_score"
             )
-        keys = sorted({int(v) for v in numeric})
-        as_key = lambda v: int(float(v))  # noqa: E731
-    else:
-        keys = sorted({str(v).strip() for v in every})
-        as_key = lambda v: str(v).strip()  # noqa: E731
+    keys, as_key = label_keys(every)
     if len(set(as_key(v) for v in train["target"])) < 2:
         only = as_key(train["target"].iloc[0])
         raise DataError(
