@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
-__all__ = ["POOL", "LengthGroupedBatchSampler", "row_lengths"]
+__all__ = ["POOL", "DistinctLabelBatchSampler", "LengthGroupedBatchSampler", "row_lengths"]
 
 POOL = 50  # batches per pool: large enough to find similar lengths, small enough to keep batches varied
 
@@ -59,3 +59,43 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
             batches.pop()
         for k in torch.randperm(len(batches), generator=rng).tolist():
             yield batches[k]
+
+
+class DistinctLabelBatchSampler(DefaultBatchSampler):
+    """Shuffled batches in which no two rows share a label or a text.
+
+    For in-batch-negative losses on pairs made from class labels (single_class with MNRL): another row
+    of the anchor's class in the batch would be a false negative. Rows are taken in a random order and
+    a row that would repeat a label or a text waits for a later batch; with fewer classes than the
+    batch size, batches hold one row per class. A fresh order every epoch.
+    """
+
+    def __init__(self, dataset, batch_size: int, drop_last: bool, valid_label_columns=None, generator=None, seed: int = 0):
+        super().__init__(
+            dataset, batch_size=batch_size, drop_last=drop_last, valid_label_columns=valid_label_columns,
+            generator=generator, seed=seed,
+        )  # fmt: skip
+        self.labels = list(dataset["label"])
+        texts = [list(dataset[c]) for c in dataset.column_names if c not in set(valid_label_columns or ()) | {"label"}]
+        self.texts = [set(row) for row in zip(*texts, strict=True)]
+        self.batch_size = min(batch_size, len(set(self.labels)))
+
+    def __len__(self) -> int:
+        n = len(self.labels)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        rng = torch.Generator().manual_seed(self.seed + self.epoch)
+        waiting = torch.randperm(len(self.labels), generator=rng).tolist()
+        while waiting:
+            batch, labels, texts, later = [], set(), set(), []
+            for i in waiting:
+                if len(batch) < self.batch_size and self.labels[i] not in labels and not self.texts[i] & texts:
+                    batch.append(i)
+                    labels.add(self.labels[i])
+                    texts |= self.texts[i]
+                else:
+                    later.append(i)
+            waiting = later
+            if len(batch) == self.batch_size or not self.drop_last:
+                yield batch

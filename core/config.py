@@ -59,10 +59,16 @@ class TrainConfig:
     max_seq_length: int = 128  # tokens; longer texts are truncated
     trust_remote_code: bool = False  # run code shipped with the model (custom architectures); off unless asked
 
-    # --- optimisation (provisional defaults; bench/ decides them) ---
-    lr: float = 1e-4  # defaults chosen on STS-B and checked per trainer type: README, bench/results
-    epochs: float = 2.0
-    batch_size: int = 16
+    # --- hard negatives (pair and qa) ---
+    negative_columns: list[str] | None = None  # more negative columns beside sentence3_column; None: columns named negative*
+    num_negatives: int = 3  # hard negatives per training row (label-0 rows, negative columns or mined)
+    mine_negatives: bool = False  # mine hard negatives with the base model before training
+    mining_margin: float = 0.05  # a mined negative scores at least this share below the positive (fewer false negatives)
+
+    # --- optimisation: None takes the trainer type's own default (core.recipes, measured in bench/) ---
+    lr: float | None = None
+    epochs: float | None = None
+    batch_size: int | None = None
     warmup_ratio: float = 0.1
     gradient_accumulation: int = 1
     optimizer: str = "adamw_torch_fused"  # the trainer's own default since torch 2.8; faster than adamw_torch
@@ -126,6 +132,19 @@ class TrainConfig:
     def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
+    def resolved(self, trainer: str, loss: str) -> TrainConfig:
+        """This config with every default a trainer type brings filled in: the trainer, its loss, and its
+        learning rate, epochs and batch size where none was set. config.yaml records this, so re-running
+        a run's config trains the same thing after the defaults change."""
+        defaults = get_recipe(trainer).defaults
+        return self.replace(
+            trainer=trainer,
+            loss=loss,
+            lr=self.lr if self.lr is not None else defaults.lr,
+            epochs=self.epochs if self.epochs is not None else defaults.epochs,
+            batch_size=self.batch_size if self.batch_size is not None else defaults.batch_size,
+        )
+
     # ------------------------------------------------------------------ checks
     def check(self) -> TrainConfig:
         """Check every value; raise one ConfigError listing all problems. Returns self."""
@@ -144,9 +163,10 @@ class TrainConfig:
                     resolve_loss(recipe, self.loss)
             except ConfigError as exc:
                 problems.append(str(exc).rstrip("."))
-        for name in ("lr", "epochs", "batch_size", "gradient_accumulation", "max_seq_length"):
+        for name in ("lr", "epochs", "batch_size", "gradient_accumulation", "max_seq_length", "num_negatives"):
             value = getattr(self, name)
-            need(value > 0 and math.isfinite(value), f"{name}: {value} must be greater than 0")
+            need(value is None or (value > 0 and math.isfinite(value)), f"{name}: {value} must be greater than 0")
+        need(0 <= self.mining_margin < 1, f"mining_margin: {self.mining_margin} must be in [0, 1), e.g. 0.05")
         need(0 <= self.warmup_ratio < 1, f"warmup_ratio: {self.warmup_ratio} must be in [0, 1)")
         need(0 < self.validation_fraction < 1, f"validation_fraction: {self.validation_fraction} must be in (0, 1)")
         need(self.weight_decay >= 0, f"weight_decay: {self.weight_decay} must be 0 or more")
@@ -234,6 +254,9 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
         raise ValueError("a value is required")
     if f.name == "mixed_precision" and str(value).lower() in ("none", "no", "fp32", "false"):
         return "no"
+    if kind.startswith("list[str]"):
+        items = value if isinstance(value, list) else str(value).split(",")
+        return [str(v).strip() for v in items if str(v).strip()] or None
     if kind.startswith("list[int]"):
         items = value if isinstance(value, list) else str(value).replace(" ", "").split(",")
         try:

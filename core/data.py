@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from core.config import TrainConfig
 from core.prepare import Prepared, label_keys, prepare_data
 from core.recipes import LossSpec, Recipe, get_recipe, resolve_loss
-from core.roles import ROLE_KEYS, suggest_roles, suggest_trainer
+from core.roles import NEGATIVE_PREFIXES, ROLE_KEYS, norm_name, suggest_roles, suggest_trainer, suggestion_reason
 from core.tables import read_source
 
 __all__ = ["TrainingData", "load_training_data"]
@@ -61,6 +61,11 @@ def load_training_data(config: TrainConfig) -> TrainingData:
     classes = count_classes(train_df, mapping.get("target")) if recipe.target == "class" else None
     loss = resolve_loss(recipe, config.loss, classes)
     score_range = (config.score_min, config.score_max) if config.score_min is not None else None
+    negative_columns = config.negative_columns
+    if recipe.negatives and negative_columns is None:  # further columns named negative_2, neg3, ...
+        negative_columns = [
+            c for c in train_df.columns if norm_name(c).startswith(NEGATIVE_PREFIXES) and c not in mapping.values()
+        ]
     prepared = prepare_data(
         train_df,
         valid_df,
@@ -71,10 +76,16 @@ def load_training_data(config: TrainConfig) -> TrainingData:
         seed=config.seed,
         max_samples=config.max_samples,
         score_range=score_range,
+        negative_columns=negative_columns,
+        num_negatives=config.num_negatives,
     )
     report = prepared.report
     report["trainer_chosen_by"] = "given" if config.trainer else "suggested from the columns"
+    reason = "" if config.trainer else suggestion_reason(train_df, trainer, mapping)
+    if reason:
+        report["trainer_reason"] = reason
     for role, how in chosen_by.items():
-        report["mapping"][role]["chosen_by"] = how
+        if role in report["mapping"]:
+            report["mapping"][role]["chosen_by"] = how
     report["read"] = {"train": train_info.to_dict()} | ({"validation": valid_info.to_dict()} if valid_info else {})
     return TrainingData(recipe, loss, mapping, prepared)

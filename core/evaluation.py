@@ -1,11 +1,20 @@
 """The recipe's evaluator on the validation split, and how its primary metric is read.
 
-pair and qa: InformationRetrievalEvaluator (each sentence1 a query, every distinct sentence2 the
-corpus), ndcg@10. triplet: TripletEvaluator, accuracy. pair_score: EmbeddingSimilarityEvaluator,
-Spearman. pair_class: BinaryClassificationEvaluator (average precision) for two classes, else the
-accuracy of SoftmaxLoss's classifier. single_class: triplets sampled from validation (anchor from
-validation, positive of the same class, negative of another), accuracy. With Matryoshka dims,
-one evaluator per dimension; the primary metric is the full dimension's.
+Every evaluator must tell a better model from a worse one on the person's task:
+
+- pair and qa: InformationRetrievalEvaluator, ndcg@10. Each sentence1 is a query; its sentence2
+  texts are relevant. The corpus holds more than the validation positives, or any model finds
+  them: the validation queries' own negatives (label-0 rows, negative columns, mined ones) and up
+  to MAX_DISTRACTORS documents from the training rows (their positives and negatives). A model that
+  confuses an answer with its near misses, or forgets what the base model knew, drops here.
+- triplet: TripletEvaluator, accuracy. pair_score: EmbeddingSimilarityEvaluator, Spearman.
+- pair_class: BinaryClassificationEvaluator (average precision) for two classes, else the accuracy
+  of SoftmaxLoss's classifier.
+- single_class: are a validation text's nearest training texts of its label? ndcg@10 of same-label
+  neighbours and 5-NN accuracy (core.label_neighbours); random easy triplets, the old measure,
+  rose while a model got worse at this.
+
+With Matryoshka dims, one evaluator per dimension; the primary metric is the full dimension's.
 """
 
 from __future__ import annotations
@@ -15,9 +24,15 @@ import pandas as pd
 
 from core.recipes import Recipe
 
-__all__ = ["EVAL_NAME", "build_evaluator"]
+__all__ = ["EVAL_NAME", "MAX_DISTRACTORS", "build_evaluator", "negative_columns"]
 
 EVAL_NAME = "valid"
+MAX_DISTRACTORS = 2000  # training documents added to a retrieval corpus (a seeded sample beyond that)
+
+
+def negative_columns(frame: pd.DataFrame) -> list[str]:
+    """The hard-negative columns of a prepared retrieval table (negative_1, negative_2, ...)."""
+    return [c for c in frame.columns if str(c).startswith("negative_")]
 
 
 def build_evaluator(
@@ -30,35 +45,33 @@ def build_evaluator(
     batch_size: int = 32,
     matryoshka_dims: list[int] | None = None,
     seed: int = 42,
+    valid_negatives: dict[str, list[str]] | None = None,
 ):
-    """A sentence-transformers evaluator for `recipe` on `valid` (columns in recipe order)."""
+    """A sentence-transformers evaluator for `recipe` on `valid` (columns in recipe order).
+
+    Args:
+        valid_negatives: for retrieval, every known negative of each validation query (query -> texts);
+            None: the negative columns of `valid`.
+    """
     from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
 
     dims = sorted(matryoshka_dims, reverse=True) if matryoshka_dims else [None]
     evaluators = []
     for dim in dims:
         name = EVAL_NAME if dim is None else f"{EVAL_NAME}_dim{dim}"
-        evaluators.append(_one(recipe, valid, train, name, dim, loss, num_labels, batch_size, seed))
+        evaluators.append(_one(recipe, valid, train, name, dim, loss, num_labels, batch_size, seed, valid_negatives))
     if len(evaluators) == 1:
         return evaluators[0]
     return SequentialEvaluator(evaluators, main_score_function=lambda scores: scores[0])
 
 
-def _one(recipe, valid, train, name, dim, loss, num_labels, batch_size, seed):
+def _one(recipe, valid, train, name, dim, loss, num_labels, batch_size, seed, valid_negatives):
     from sentence_transformers.sentence_transformer import evaluation as ev
 
     common = {"name": name, "batch_size": batch_size, "truncate_dim": dim}
     kind = recipe.evaluator
     if kind == "information_retrieval":
-        corpus_texts = list(dict.fromkeys(valid["sentence2"]))
-        corpus = {f"d{i}": t for i, t in enumerate(corpus_texts)}
-        doc_id = {t: f"d{i}" for i, t in enumerate(corpus_texts)}
-        query_id: dict[str, str] = {}  # the same question asked twice is one query with two answers
-        relevant: dict[str, set[str]] = {}
-        for query, answer in zip(valid["sentence1"], valid["sentence2"], strict=True):
-            qid = query_id.setdefault(query, f"q{len(query_id)}")
-            relevant.setdefault(qid, set()).add(doc_id[answer])
-        queries = {qid: query for query, qid in query_id.items()}
+        queries, corpus, relevant = retrieval_task(valid, train, valid_negatives, seed)
         return ev.InformationRetrievalEvaluator(queries, corpus, relevant, show_progress_bar=False, **common)
     if kind == "triplet":
         return ev.TripletEvaluator(list(valid["sentence1"]), list(valid["sentence2"]), list(valid["sentence3"]), **common)
@@ -72,23 +85,43 @@ def _one(recipe, valid, train, name, dim, loss, num_labels, batch_size, seed):
         from core.softmax_accuracy import SoftmaxAccuracyEvaluator
 
         return SoftmaxAccuracyEvaluator(list(valid["sentence1"]), list(valid["sentence2"]), list(valid["label"]), loss, **common)
-    if kind == "label_triplets":
-        anchors, positives, negatives = _label_triplets(valid, train, seed)
-        return ev.TripletEvaluator(anchors, positives, negatives, **common)
+    if kind == "label_neighbours":
+        from core.label_neighbours import LabelNeighboursEvaluator
+
+        return LabelNeighboursEvaluator(
+            list(valid["sentence1"]), list(valid["label"]), list(train["sentence1"]), list(train["label"]), seed=seed, **common
+        )
     raise ValueError(f"unknown evaluator kind {kind}")
 
 
-def _label_triplets(valid: pd.DataFrame, train: pd.DataFrame, seed: int) -> tuple[list, list, list]:
-    """One (anchor, same-class, other-class) triplet per validation row that can have one."""
-    rng = np.random.default_rng(seed)
-    pool = pd.concat([valid, train])
-    by_label = {label: list(group["sentence1"]) for label, group in pool.groupby("label")}
-    anchors, positives, negatives = [], [], []
-    for text, label in zip(valid["sentence1"], valid["label"], strict=True):
-        same = [t for t in by_label[label] if t != text]
-        other = [t for lab, texts in by_label.items() if lab != label for t in texts]
-        if same and other:
-            anchors.append(text)
-            positives.append(same[rng.integers(len(same))])
-            negatives.append(other[rng.integers(len(other))])
-    return anchors, positives, negatives
+def retrieval_task(
+    valid: pd.DataFrame, train: pd.DataFrame, valid_negatives: dict[str, list[str]] | None = None, seed: int = 42
+) -> tuple[dict[str, str], dict[str, str], dict[str, set[str]]]:
+    """Queries, corpus and relevant documents for the retrieval evaluator (see the module docstring).
+
+    The corpus: every validation positive, every negative of a validation query, then distractors
+    from the training documents (positives and negatives) up to MAX_DISTRACTORS. A text that is
+    relevant to a query is never also counted as a distractor (the corpus is deduplicated by text).
+    """
+    if valid_negatives is None:
+        valid_negatives = {}
+        for column in negative_columns(valid):
+            for query, text in zip(valid["sentence1"], valid[column], strict=True):
+                valid_negatives.setdefault(query, []).append(text)
+    own = list(valid["sentence2"]) + [t for texts in valid_negatives.values() for t in texts]
+    pool = list(dict.fromkeys(t for c in ["sentence2", *negative_columns(train)] for t in train[c]))
+    own_texts = set(own)
+    pool = [t for t in pool if t not in own_texts]
+    if len(pool) > MAX_DISTRACTORS:
+        keep = np.sort(np.random.default_rng(seed).permutation(len(pool))[:MAX_DISTRACTORS])
+        pool = [pool[i] for i in keep]
+    corpus_texts = list(dict.fromkeys(own + pool))
+    corpus = {f"d{i}": t for i, t in enumerate(corpus_texts)}
+    doc_id = {t: f"d{i}" for i, t in enumerate(corpus_texts)}
+    query_id: dict[str, str] = {}  # the same question asked twice is one query with two answers
+    relevant: dict[str, set[str]] = {}
+    for query, answer in zip(valid["sentence1"], valid["sentence2"], strict=True):
+        qid = query_id.setdefault(query, f"q{len(query_id)}")
+        relevant.setdefault(qid, set()).add(doc_id[answer])
+    queries = {qid: query for query, qid in query_id.items()}
+    return queries, corpus, relevant

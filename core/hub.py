@@ -105,6 +105,8 @@ def enrich_model_card(run_dir: str | Path) -> Path:
     ]
     if before is not None and after is not None:
         lines.append(f"- Validation {metric}: {before:.4f} before training → {after:.4f} after ({after - before:+.4f})")
+    if status.get("warning"):
+        lines.append(f"- **Warning**: {status['warning']}")
     card.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
     return card
 

@@ -8,18 +8,24 @@ from core.recipes import LossSpec
 __all__ = ["build_loss"]
 
 
-def build_loss(spec: LossSpec, model, *, num_labels: int = 0, matryoshka_dims: list[int] | None = None):
+def build_loss(spec: LossSpec, model, *, num_labels: int = 0, matryoshka_dims: list[int] | None = None, guide=None):
     """The sentence-transformers loss named by `spec`, for `model`.
 
     Args:
         num_labels: classes, for SoftmaxLoss.
         matryoshka_dims: embedding sizes to train at once; None: plain loss.
+        guide: for guided losses (GISTEmbedLoss), a frozen copy of the base model: in-batch texts it
+            scores above the positive are not used as negatives (likely unlabelled positives).
     """
     from sentence_transformers.sentence_transformer import losses
 
     cls = getattr(losses, spec.name)
     if spec.name == "SoftmaxLoss":
         loss = cls(model, embedding_dimension=model.get_embedding_dimension(), num_labels=num_labels)
+    elif spec.guided:
+        if guide is None:
+            raise ValueError(f"{spec.name} needs a guide model")
+        loss = cls(model, guide=guide)
     else:
         loss = cls(model)
     if not matryoshka_dims:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.negatives import binary_labels, build_retrieval
 from core.recipes import LossSpec, Recipe
 from core.roles import ROLE_KEYS
 
@@ -34,6 +35,7 @@ class Prepared:
     valid: pd.DataFrame
     report: dict
     label_names: list[str] | None = None  # class id -> original label
+    valid_negatives: dict[str, list[str]] | None = None  # retrieval: every known negative of each validation query
 
     @property
     def num_labels(self) -> int:
@@ -51,12 +53,17 @@ def prepare_data(
     seed: int = 42,
     max_samples: int | None = None,
     score_range: tuple[float, float] | None = None,
+    negative_columns: list[str] | None = None,
+    num_negatives: int = 3,
 ) -> Prepared:
     """Clean, check, scale, split and order the data for `recipe`.
 
     Args:
-        mapping: role (`sentence1`, ..., `target`) -> source column name.
+        mapping: role (`sentence1`, ..., `target`) -> source column name. For retrieval trainers
+            (`recipe.negatives`) `target` is an optional 0/1 label and `sentence3` an optional negative column.
         score_range: declared (min, max) of scores; None: scale by observed min/max if outside 0-1.
+        negative_columns: more negative columns (retrieval trainers).
+        num_negatives: hard negatives per training row (retrieval trainers with negatives).
 
     Raises:
         DataError: a missing column, a bad value (row and value named), one class only, or no rows left.
@@ -69,10 +76,23 @@ def prepare_data(
         report["mapping"][role] = {"column": mapping[role], "meaning": label}
     if recipe.target:
         report["mapping"]["target"] = {"column": mapping["target"], "meaning": recipe.target}
+    optional = {"sentence3": "negative", "target": "label (1 positive, 0 hard negative of its query)"}
+    for role in recipe.optional_roles:
+        if mapping.get(role):
+            report["mapping"][role] = {"column": mapping[role], "meaning": optional[role]}
     report["column_order"] = (
         f"columns are passed to the loss in this order (sentence-transformers reads them by position): "
         f"{', '.join(recipe.columns)}"
     )
+    negatives = [c for c in [mapping.get("sentence3"), *(negative_columns or [])] if c] if recipe.negatives else []
+    label = mapping.get("target") if recipe.negatives else None
+    if label or negatives:
+        for frame, what in ((train_df, "training data"), (valid_df, "validation data")):
+            if frame is not None:
+                _check_columns(frame, [label, *negatives], what)
+        return _prepare_retrieval(
+            train_df, valid_df, recipe, mapping, report, label, negatives, validation_fraction, seed, max_samples, num_negatives
+        )
 
     train, dropped = _clean(train_df, recipe, mapping, "training")
     report["rows_read"] = {"train": len(train_df)}
@@ -108,9 +128,83 @@ def prepare_data(
     if max_samples is not None and max_samples < len(train):
         report["max_samples"] = f"trained on the first {max_samples} of {len(train)} cleaned training rows"
         train = train.iloc[:max_samples]
+    if recipe.target == "class" and len(recipe.roles) == 1 and loss.in_batch_negatives:
+        train, report["label_pairs"] = label_pairs(train, seed)
+        report["column_order"] = report["column_order"].replace("sentence1, label", "sentence1, sentence2, label")
     report["duplicates"] = int(train.duplicated(subset=list(recipe.roles)).sum())
     report["rows_kept"] = {"train": len(train), "validation": len(valid)}
     return Prepared(train.reset_index(drop=True), valid.reset_index(drop=True), report, label_names)
+
+
+def _prepare_retrieval(
+    train_df, valid_df, recipe, mapping, report, label, negatives, validation_fraction, seed, max_samples, num_negatives
+) -> Prepared:
+    """pair/qa with a 0/1 label column or negative columns: rows (query, positive, negative_1..k), see core.negatives."""
+    train_rows, report["dropped"]["train"] = _retrieval_rows(train_df, recipe, mapping, label, negatives, "training")
+    report["rows_read"] = {"train": len(train_df)}
+    train, valid, valid_negatives, info = build_retrieval(
+        train_rows, num_negatives=num_negatives, validation_fraction=validation_fraction, seed=seed, hold_out=valid_df is None
+    )
+    if valid_df is not None:
+        valid_rows, report["dropped"]["validation"] = _retrieval_rows(valid_df, recipe, mapping, label, negatives, "validation")
+        report["rows_read"]["validation"] = len(valid_df)
+        valid, _, valid_negatives, _ = build_retrieval(
+            valid_rows, num_negatives=num_negatives, validation_fraction=0, seed=seed, hold_out=False
+        )
+    source = [f"label column '{label}' (label-0 rows of a query are its negatives)"] if label else []
+    source += [f"column '{c}'" for c in negatives]
+    info["source"] = ", ".join(source)
+    report["negatives"] = info
+    report["column_order"] = (
+        "columns are passed to the loss in this order (sentence-transformers reads them by position): " + ", ".join(train.columns)
+    )
+    report["validation"] = {
+        "source": info.pop("validation", "the validation split given"),
+        "rows": len(valid),
+        "queries": int(valid["sentence1"].nunique()),
+    }
+    if max_samples is not None and max_samples < len(train):
+        report["max_samples"] = f"trained on the first {max_samples} of {len(train)} cleaned training rows"
+        train = train.iloc[:max_samples]
+    if len(train) < MIN_TRAIN_ROWS:
+        raise DataError(
+            f"only {len(train)} training row(s) with a positive are left after cleaning and the validation split; "
+            f"training needs at least {MIN_TRAIN_ROWS}. Add rows, or give a separate validation split"
+        )
+    report["duplicates"] = int(train.duplicated(subset=["sentence1", "sentence2"]).sum())
+    report["rows_kept"] = {"train": len(train), "validation": len(valid)}
+    return Prepared(train.reset_index(drop=True), valid.reset_index(drop=True), report, None, valid_negatives)
+
+
+def _retrieval_rows(df: pd.DataFrame, recipe: Recipe, mapping: dict, label: str | None, negatives: list[str], what: str):
+    """Cleaned (sentence1, sentence2, label, negatives) rows; rows without a query, a text or a label dropped."""
+    cleaned, dropped = _clean(df, recipe, mapping, what)
+    labels = pd.Series(1, index=cleaned.index)
+    if label:
+        values = df.loc[cleaned.index, label]
+        missing = values.map(lambda v: v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "")
+        if missing.any():
+            dropped[f"missing label ('{label}')"] = int(missing.sum())
+        cleaned, values = cleaned[~missing], values[~missing]
+        labels = binary_labels(values, label, recipe.name)
+    rows = cleaned.assign(label=labels.to_numpy())
+    rows["negatives"] = [
+        [t for t in (_text(df.at[i, c]) for c in negatives) if t] for i in rows.index
+    ]  # fmt: skip
+    if rows.empty:
+        raise DataError(f"every {what} row was dropped while cleaning ({dropped}); check the role mapping")
+    return rows.reset_index(drop=True), dropped
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+
+
+def _check_columns(df: pd.DataFrame, columns: list[str | None], what: str) -> None:
+    found = ", ".join(f"'{c}'" for c in df.columns)
+    for column in columns:
+        if column and column not in df.columns:
+            raise DataError(f"column '{column}' is not in the {what}. Columns found: {found}")
 
 
 # ---------------------------------------------------------------------- steps
@@ -207,6 +301,36 @@ def _scale_scores(train, valid, column: str, declared):
         frame["target"] = (frame["target"] - lo) / (hi - lo)
     renamed = [f.rename(columns={"target": "score"}) for _, f in frames]
     return renamed[0], (renamed[1] if valid is not None else None), info
+
+
+def label_pairs(train: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
+    """(text, label) rows -> (text, another text of its label, label) rows, for in-batch-negative losses.
+
+    Each text is an anchor once, paired with a random other text of its label (seeded); a label with a
+    single training text has no pair and its row is dropped (counted). The batch sampler then keeps one
+    row per label in a batch (core.batching), so no in-batch negative shares the anchor's label.
+    """
+    rng = np.random.default_rng(seed)
+    rows, alone = [], 0
+    for label, group in train.groupby("label", sort=False):
+        texts = list(group["sentence1"])
+        if len(texts) < 2:
+            alone += 1
+            continue
+        for i, text in enumerate(texts):
+            other = (i + 1 + int(rng.integers(len(texts) - 1))) % len(texts)
+            rows.append((text, texts[other], label))
+    paired = pd.DataFrame(rows, columns=["sentence1", "sentence2", "label"])
+    paired = paired.iloc[rng.permutation(len(paired))].reset_index(drop=True)
+    if paired.empty:
+        raise DataError(
+            "no class has two training texts; pairs of one class cannot be made. Add rows, or use a batch-triplet loss"
+        )
+    return paired, {
+        "rows": len(paired),
+        "classes_with_one_text_dropped": alone,
+        "made": "each text paired with another of its class",
+    }
 
 
 def label_keys(values: pd.Series) -> tuple[list, Callable[[Any], Any]]:

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 
 from core.errors import ConfigError
 
-__all__ = ["LOSSES", "RECIPES", "LossSpec", "Recipe", "allowed_list", "default_loss", "get_recipe", "resolve_loss"]
+__all__ = [
+    "LOSSES",
+    "RECIPES",
+    "Defaults",
+    "LossSpec",
+    "Recipe",
+    "allowed_list",
+    "default_loss",
+    "get_recipe",
+    "resolve_loss",
+]
 
 # Batch samplers, as sentence-transformers' `BatchSamplers` names them.
 NO_DUPLICATES = "no_duplicates"  # in-batch negatives must not be copies of the positive
@@ -28,6 +38,12 @@ class LossSpec:
     sampler: str = PLAIN
     binary_only: bool = False  # labels must be exactly 0/1
     matryoshka: bool = True  # can be wrapped in MatryoshkaLoss
+    guided: bool = False  # takes a guide model (GISTEmbedLoss): the base model, frozen, filters false negatives
+
+    @property
+    def in_batch_negatives(self) -> bool:
+        """Reads (anchor, positive, ...) rows and takes the batch's other rows as negatives."""
+        return self.sampler == NO_DUPLICATES
 
 
 LOSSES: dict[str, LossSpec] = {
@@ -36,6 +52,8 @@ LOSSES: dict[str, LossSpec] = {
         LossSpec("MultipleNegativesRankingLoss", NO_DUPLICATES),
         LossSpec("CachedMultipleNegativesRankingLoss", NO_DUPLICATES),
         LossSpec("MultipleNegativesSymmetricRankingLoss", NO_DUPLICATES),
+        LossSpec("GISTEmbedLoss", NO_DUPLICATES, guided=True),
+        LossSpec("CachedGISTEmbedLoss", NO_DUPLICATES, guided=True),
         LossSpec("TripletLoss"),
         LossSpec("CoSENTLoss"),
         LossSpec("AnglELoss"),
@@ -53,6 +71,17 @@ LOSSES: dict[str, LossSpec] = {
 
 
 @dataclass(frozen=True)
+class Defaults:
+    """A trainer type's own optimisation defaults, each measured by bench/trainer_defaults.py on held-out
+    real data (README, "Defaults"). A value the person sets always wins; the resolved values are what
+    config.yaml records."""
+
+    lr: float
+    epochs: float
+    batch_size: int
+
+
+@dataclass(frozen=True)
 class Recipe:
     """One trainer type.
 
@@ -65,6 +94,9 @@ class Recipe:
         evaluator: which evaluator runs on the validation split.
         primary_metric: the metric a person reads, and early stopping and best-model use.
         description: one sentence on the data it expects.
+        defaults: learning rate, epochs and batch size for this trainer type.
+        negatives: retrieval trainers (pair, qa) also take hard negatives: a 0/1 label column (label-0 rows
+            of a query are its negatives), negative columns, or negatives mined before training.
     """
 
     name: str
@@ -75,6 +107,8 @@ class Recipe:
     evaluator: str
     primary_metric: str
     description: str
+    defaults: Defaults
+    negatives: bool = False
 
     @property
     def default_loss(self) -> str:
@@ -87,12 +121,20 @@ class Recipe:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """Prepared dataset columns, in the order the loss reads them."""
+        """Prepared dataset columns, in the order the loss reads them (negative_1.. follow for retrieval
+        data that has negatives)."""
         return self.roles + ((self.target_column,) if self.target else ())
+
+    @property
+    def optional_roles(self) -> tuple[str, ...]:
+        """Roles a table may map but need not: a negative column and a 0/1 label for retrieval trainers."""
+        return ("sentence3", "target") if self.negatives else ()
 
 
 MNRL = "MultipleNegativesRankingLoss"
 CMNRL = "CachedMultipleNegativesRankingLoss"
+GIST = "GISTEmbedLoss"
+CGIST = "CachedGISTEmbedLoss"
 
 RECIPES: dict[str, Recipe] = {
     r.name: r
@@ -102,21 +144,26 @@ RECIPES: dict[str, Recipe] = {
             ("sentence1", "sentence2"),
             ("anchor", "positive"),
             None,
-            (MNRL, CMNRL, "MultipleNegativesSymmetricRankingLoss"),
+            (MNRL, CMNRL, "MultipleNegativesSymmetricRankingLoss", GIST, CGIST),
             "information_retrieval",
             "ndcg@10",
             "Two texts per row that mean the same or belong together (anchor, positive); "
-            "the other rows of a batch serve as negatives.",
+            "the other rows of a batch serve as negatives, and so do negatives the data has or that are mined.",
+            Defaults(lr=2e-5, epochs=2, batch_size=16),
+            negatives=True,
         ),
         Recipe(
             "qa",
             ("sentence1", "sentence2"),
             ("question", "answer"),
             None,
-            (MNRL, CMNRL),
+            (MNRL, CMNRL, GIST, CGIST),
             "information_retrieval",
             "ndcg@10",
-            "A question and a passage that answers it, one pair per row.",
+            "A question and a passage that answers it, one pair per row; a 0/1 label column marks the "
+            "passages that do not answer it (hard negatives).",
+            Defaults(lr=2e-5, epochs=2, batch_size=16),
+            negatives=True,
         ),
         Recipe(
             "triplet",
@@ -127,6 +174,7 @@ RECIPES: dict[str, Recipe] = {
             "triplet",
             "accuracy",
             "Three texts per row: an anchor, a text like it, and a text unlike it.",
+            Defaults(lr=2e-5, epochs=2, batch_size=16),
         ),
         Recipe(
             "pair_score",
@@ -137,6 +185,7 @@ RECIPES: dict[str, Recipe] = {
             "embedding_similarity",
             "spearman",
             "Two texts and a similarity score (any range, e.g. 0-5; scaled to 0-1).",
+            Defaults(lr=1e-4, epochs=2, batch_size=16),
         ),
         Recipe(
             "pair_class",
@@ -149,16 +198,20 @@ RECIPES: dict[str, Recipe] = {
             "binary_classification",
             "average_precision",
             "Two texts and a class label (e.g. 1 paraphrase / 0 not, or entailment/neutral/contradiction).",
+            Defaults(lr=1e-4, epochs=2, batch_size=16),
         ),
         Recipe(
             "single_class",
             ("sentence1",),
             ("text",),
             "class",
-            ("BatchAllTripletLoss", "BatchHardTripletLoss", "BatchSemiHardTripletLoss", "BatchHardSoftMarginTripletLoss"),
-            "label_triplets",
-            "accuracy",
-            "One text and its class label; texts of a class are pulled together.",
+            # MNRL trains on pairs of texts of one label (core.prepare, label_pairs), batches never holding a
+            # label twice; it won on Banking77 where BatchAllTripletLoss wrecked the model (README, Defaults)
+            (MNRL, "BatchAllTripletLoss", "BatchHardTripletLoss", "BatchSemiHardTripletLoss", "BatchHardSoftMarginTripletLoss"),
+            "label_neighbours",
+            "ndcg@10",
+            "One text and its class label (an intent, a topic); texts of a class are pulled together.",
+            Defaults(lr=1e-4, epochs=1, batch_size=16),
         ),
     )
 }

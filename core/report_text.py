@@ -9,9 +9,28 @@ def _rows(counts: dict) -> str:
     return ", ".join(f"{n:,} {split}" for split, n in counts.items())
 
 
+def _negatives(info: dict) -> str:
+    """How many queries got how many hard negatives, and what was dropped or filled."""
+    spread = ", ".join(f"{n} negative(s): {count:,}" for n, count in info.get("negatives_per_query", {}).items())
+    text = (
+        f"**Hard negatives** from {info.get('source', 'the table')}: {info.get('queries', 0):,} queries with a positive "
+        f"(queries by number of negatives: {spread}); each training row takes {info.get('negatives_per_row', 0)}"
+    )
+    if info.get("queries_without_positive_dropped"):
+        text += (
+            f"; dropped {info['queries_without_positive_dropped']:,} queries with negatives but no positive "
+            f"({info.get('rows_with_negatives_only_dropped', 0):,} rows)"
+        )
+    if info.get("rows_filled_with_random_negatives"):
+        text += f"; {info['rows_filled_with_random_negatives']:,} rows of queries without a negative got random texts"
+    return text
+
+
 def report_markdown(report: dict) -> str:
     """A short, readable account of what reading and preparing did to the table."""
     lines = [f"**Trainer** `{report['trainer']}` ({report.get('trainer_chosen_by', 'given')}), loss `{report['loss']}`"]
+    if report.get("trainer_reason"):
+        lines.append(f"**Why** {report['trainer_reason']}")
     mapping = report.get("mapping", {})
     roles = ", ".join(
         f"{role} ← `{m['column']}`" + (f" ({m['meaning']})" if m["meaning"] != role else "") for role, m in mapping.items()
@@ -30,6 +49,8 @@ def report_markdown(report: dict) -> str:
         mapped = ", ".join(f"`{k}` → {v}" for k, v in labels.get("mapping", {}).items())
         counts = ", ".join(f"{k}: {v:,}" for k, v in labels.get("counts", {}).items())
         lines.append(f"**Labels** {labels.get('classes')} classes; {mapped}" + (f" (counts {counts})" if counts else ""))
+    if "negatives" in report:
+        lines.append(_negatives(report["negatives"]))
     validation = report.get("validation", {})
     if validation:
         lines.append(f"**Validation** {validation.get('rows', 0):,} rows: {validation.get('source', '')}")

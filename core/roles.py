@@ -8,13 +8,27 @@ few-valued column for the target). A person can always override the mapping.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pandas as pd
 
-from core.recipes import Recipe
+from core.negatives import is_binary
+from core.recipes import RECIPES, Recipe
 
-__all__ = ["ROLE_KEYS", "suggest_roles", "suggest_trainer", "text_columns"]
+_PLAIN_PAIR = dataclasses.replace(RECIPES["pair"], negatives=False)  # query and positive, no optional roles
+
+__all__ = [
+    "NEGATIVE_PREFIXES",
+    "ROLE_KEYS",
+    "is_label_column",
+    "norm_name",
+    "repeated_queries",
+    "suggest_roles",
+    "suggest_trainer",
+    "suggestion_reason",
+    "text_columns",
+]
 
 # role key in TrainConfig -> recipe role
 ROLE_KEYS = {
@@ -56,9 +70,12 @@ SYNONYMS = {
 
 
 SCORE_NAMES = {"score", "similarity", "relatedness", "simscore", "similarityscore", "rating"}
+NEGATIVE_PREFIXES = ("negative", "neg", "hardnegative")
+MIN_QUERIES = 5  # fewer distinct queries is no retrieval task (a table repeating two texts, say)
+ROWS_PER_QUERY = 3  # a query with this many candidate rows on average: ranked candidates, not independent pairs
 
 
-def _norm(name: str) -> str:
+def norm_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
@@ -72,9 +89,30 @@ def text_columns(df: pd.DataFrame) -> list[str]:
     return out
 
 
+def is_label_column(values: pd.Series) -> bool:
+    """A column of class names, not texts: a few distinct values (three or more), each repeated, each a word
+    or two (intents like `card_arrival`, topics like `billing`). Banking77's 77 intents over 10,003 rows are one;
+    two values are left to the names (`label`, `class`, ...) and to the 0/1 checks."""
+    values = values.dropna()
+    if len(values) < 4 or not values.map(lambda v: isinstance(v, str)).all():
+        return False
+    counts = values.value_counts()
+    words = values.astype(str).str.split().str.len().mean()
+    return 3 <= len(counts) <= len(values) // 5 and counts.median() >= 3 and words <= 2
+
+
+def repeated_queries(df: pd.DataFrame, column: str | None) -> bool:
+    """True when each query of `column` comes with several candidate rows on average (WikiQA: 9.6; MRPC's
+    independent pairs: 1.0; a duplicate-question table that reuses some questions: under 2)."""
+    if not column or column not in df.columns:
+        return False
+    queries = df[column].nunique()
+    return queries >= MIN_QUERIES and len(df) / queries >= ROWS_PER_QUERY
+
+
 def _is_identifier(df: pd.DataFrame, column: str) -> bool:
     """An id column (named like one, or whole numbers all different) is never a target."""
-    name = _norm(column)
+    name = norm_name(column)
     if name == "id" or (name.endswith("id") and len(name) <= 6):
         return True
     values = df[column].dropna()
@@ -96,10 +134,13 @@ def suggest_roles(df: pd.DataFrame, recipe: Recipe | None = None) -> dict[str, s
     columns = list(df.columns)
     # a column named like a score or a label is the target even when it holds words or stray values
     # ("high", "inf", a repeated header): it never plays a text role
-    target_named = {c for c in columns if _norm(c) in SYNONYMS["target"] or _norm(c) in SCORE_NAMES}
+    target_named = {c for c in columns if norm_name(c) in SYNONYMS["target"] or norm_name(c) in SCORE_NAMES}
+    target_named |= {c for c in text_columns(df) if is_label_column(df[c])}  # class names, not texts
     texts = [c for c in text_columns(df) if c not in target_named]
     targets = _target_candidates(df, texts)
     targets += [c for c in columns if c in target_named and c not in targets]
+    if recipe is not None and recipe.negatives:
+        return _retrieval_roles(df, recipe, texts, targets)
     roles = list(recipe.roles) if recipe else ["sentence1", "sentence2", "sentence3"]
     want_target = recipe is None or recipe.target is not None
     mapping: dict[str, str | None] = {}
@@ -111,7 +152,7 @@ def suggest_roles(df: pd.DataFrame, recipe: Recipe | None = None) -> dict[str, s
         if want_target and "target" in columns:
             mapping["target"] = "target"
         return _complete(mapping, roles, want_target)
-    by_norm = {_norm(c): c for c in columns}
+    by_norm = {norm_name(c): c for c in columns}
     for role in roles + (["target"] if want_target else []):
         for synonym in SYNONYMS[role]:
             column = by_norm.get(synonym)
@@ -139,6 +180,19 @@ def suggest_roles(df: pd.DataFrame, recipe: Recipe | None = None) -> dict[str, s
     return _complete(mapping, roles, want_target)
 
 
+def _retrieval_roles(df: pd.DataFrame, recipe: Recipe, texts: list[str], targets: list[str]) -> dict[str, str | None]:
+    """pair/qa: query and positive, plus a negative column and a 0/1 label when the table has them."""
+    negatives = [c for c in texts if norm_name(c).startswith(NEGATIVE_PREFIXES)]
+    plain = suggest_roles(df[[c for c in df.columns if c not in negatives]], _PLAIN_PAIR)
+    labels = [c for c in targets if is_binary(df[c]) and c not in plain.values()]
+    return {
+        "sentence1": plain["sentence1"],
+        "sentence2": plain["sentence2"],
+        "sentence3": negatives[0] if negatives else None,
+        "target": labels[0] if labels else None,
+    }
+
+
 def _complete(mapping: dict, roles: list[str], want_target: bool) -> dict[str, str | None]:
     keys = roles + (["target"] if want_target else [])
     return {k: mapping.get(k) for k in keys}
@@ -151,13 +205,15 @@ def suggest_trainer(df: pd.DataFrame) -> str:
     target = mapping.get("target")
     if len(texts) >= 3 and not target:
         return "triplet"
+    if len(texts) >= 2 and target and is_binary(df[target]) and repeated_queries(df, texts[0]):
+        return _retrieval_trainer(df, texts)  # query, candidate, 0/1: hard negatives, not pair_class
     if len(texts) >= 2 and target:
         values = pd.to_numeric(df[target], errors="coerce").dropna()
         is_text_label = not pd.api.types.is_numeric_dtype(df[target])
         # a column named like a score that mostly holds numbers is a score, whole-number ratings (0-5 Likert)
         # and stray words ("high", a repeated header) included: preparing it then names the bad row
         numeric_share = pd.to_numeric(df[target], errors="coerce").notna().mean()
-        if _norm(target) in SCORE_NAMES and numeric_share >= 0.8 and values.nunique() > 2:
+        if norm_name(target) in SCORE_NAMES and numeric_share >= 0.8 and values.nunique() > 2:
             return "pair_score"
         if is_text_label or (len(values) and (values % 1 == 0).all() and values.nunique() <= 10):
             return "pair_class"
@@ -165,8 +221,36 @@ def suggest_trainer(df: pd.DataFrame) -> str:
     if len(texts) >= 3:
         return "triplet"
     if len(texts) == 2:
-        names = {_norm(c) for c in texts}
-        return "qa" if names & {"question", "query", "q", "answer", "passage", "document"} else "pair"
+        return _retrieval_trainer(df, texts)
     if len(texts) == 1 and target:
         return "single_class"
     return "pair"
+
+
+def _retrieval_trainer(df: pd.DataFrame, texts: list[str]) -> str:
+    """qa when the columns are named like questions and answers, or the second text is clearly the longer
+    (a passage answering a query); else pair."""
+    names = {norm_name(c) for c in texts[:2]}
+    if names & {"question", "query", "q", "answer", "passage", "document"}:
+        return "qa"
+    lengths = [df[c].astype(str).str.len().mean() for c in texts[:2]]
+    return "qa" if lengths[1] > 1.5 * lengths[0] else "pair"
+
+
+def suggestion_reason(df: pd.DataFrame, trainer: str, mapping: dict[str, str | None]) -> str:
+    """One sentence on why a table reads as `trainer`, where the reading is not obvious from the columns."""
+    target = mapping.get("target")
+    if target and target in df.columns and is_label_column(df[target]):
+        counts = df[target].value_counts()
+        return (
+            f"column '{target}' looks like a label, not a text ({len(counts)} values, each repeated, e.g. "
+            f"'{counts.index[0]}'): texts of one label are pulled together ({trainer})"
+        )
+    if RECIPES[trainer].negatives and target and mapping.get("sentence1"):
+        queries = df[mapping["sentence1"]].nunique()
+        return (
+            f"queries in '{mapping['sentence1']}' repeat over rows ({queries:,} queries, {len(df):,} rows) with a 0/1 "
+            f"label in '{target}': label-1 rows are positives and the label-0 rows of the same query its hard negatives "
+            f"(retrieval, not pair_class)"
+        )
+    return ""

@@ -15,7 +15,7 @@ from core.errors import RunFolderError
 from core.run_state import TERMINAL_STATES
 from core.runs import RunFolder, runs_root
 
-__all__ = ["base_model_of", "delete_run", "list_runs", "model_choices", "run_path", "zip_model"]
+__all__ = ["base_model_of", "delete_run", "list_runs", "model_choices", "run_path", "run_warning", "zip_model"]
 
 
 def _alive(pid) -> bool:
@@ -55,6 +55,7 @@ def list_runs(root: Path | None = None) -> list[dict]:
                 "metric": status.get("primary_metric"),
                 "baseline": status.get("baseline"),
                 "final": status.get("final"),
+                "warning": status.get("warning"),
                 "started_at": started,
                 "seconds": (ended - started) if started and ended else None,
                 "has_model": (path / "model" / "modules.json").is_file(),
@@ -102,7 +103,8 @@ def model_choices(root: Path | None = None) -> list[tuple[str, str]]:
 
     runs = [
         (
-            f"run {r['run']} ({r['trainer']}, {r['metric']} {r['final']:.3f})" if r["final"] is not None else f"run {r['run']}",
+            (f"run {r['run']} ({r['trainer']}, {r['metric']} {r['final']:.3f})" if r["final"] is not None else f"run {r['run']}")
+            + (" ⚠ no gain over the base model" if r["warning"] else ""),
             str(Path(r["path"]) / "model"),
         )
         for r in list_runs(root)
@@ -122,3 +124,12 @@ def base_model_of(model_ref: str) -> str | None:
         return (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("model")
     except yaml.YAMLError:
         return None
+
+
+def run_warning(model_ref: str) -> str | None:
+    """The warning of the run whose model `model_ref` is (a run folder or its model/ folder), else None."""
+    path = Path(model_ref or "")
+    folder = path.parent if path.name == "model" else path
+    if not (folder / "status.json").is_file():
+        return None
+    return (RunFolder(folder).read_status() or {}).get("warning")

@@ -44,6 +44,7 @@ class RunState:
             "max_steps": None,
             "epoch": 0.0,
             "error": None,
+            "warning": None,  # e.g. training did not beat the base model
             "created_at": now,
             "started_at": None,
             "training_started_at": None,

@@ -90,6 +90,11 @@ class RunFolder:
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / "config.yaml").write_text(config_yaml, encoding="utf-8")
 
+    def write_config(self, config_yaml: str) -> None:
+        """Rewrite config.yaml (with the values a run resolved once its trainer type was known)."""
+        if self.writer:
+            self._write_atomic("config.yaml", config_yaml)
+
     def write_status(self, status: dict[str, Any]) -> None:
         if self.writer:
             self._write_atomic("status.json", json.dumps(status, indent=2, default=str))

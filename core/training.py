@@ -24,7 +24,7 @@ from core.errors import StudioError
 from core.evaluation import build_evaluator
 from core.losses import build_loss
 from core.models import load_model
-from core.recipes import PLAIN
+from core.recipes import NO_DUPLICATES, PLAIN
 from core.run_state import TERMINAL_STATES, RunState
 from core.runs import RunFolder, is_main_process, new_run_dir
 from core.trainer_events import StudioCallback, eval_event
@@ -92,15 +92,17 @@ class TrainingJob:
     def _train(self) -> None:
         from core.data import load_training_data
 
-        cfg, state = self.config, self.state
+        state = self.state
         state.set_state("preparing")
-        data = load_training_data(cfg)
+        data = load_training_data(self.config)
         recipe, prepared = data.recipe, data.prepared
-        self.folder.write_json("data_report.json", prepared.report)
+        cfg = self.config = self.config.resolved(recipe.name, data.loss.name)
+        self.folder.write_config(cfg.to_yaml())  # the resolved run: re-running it trains the same thing
         state.update(trainer=recipe.name, loss=data.loss.name, primary_metric=recipe.primary_metric)
-        mapping = ", ".join(f"{role} <- '{column}'" for role, column in data.mapping.items())
+        mapping = ", ".join(f"{role} <- '{column}'" for role, column in data.mapping.items() if column)
         state.note(f"trainer {recipe.name} ({prepared.report['trainer_chosen_by']}), loss {data.loss.name}; columns: {mapping}")
-        state.note(f"rows: {len(prepared.train)} train, {len(prepared.valid)} validation")
+        state.note(f"lr {cfg.lr:g}, {cfg.epochs:g} epochs, batch size {cfg.batch_size} (unset values: {recipe.name}'s defaults)")
+        self.folder.write_json("data_report.json", prepared.report)
         if cfg.mixed_precision == "auto":
             state.note(f"precision: {'bf16' if resolve_precision('auto') == 'bf16' else 'fp32'} (auto)")
 
@@ -109,7 +111,11 @@ class TrainingJob:
             state.note(f"trust_remote_code is on: code from model '{cfg.model}' runs on this machine")
         if model.max_seq_length != cfg.max_seq_length:
             state.note(f"max_seq_length {cfg.max_seq_length} is more than the model takes; using {model.max_seq_length}")
-        loss = build_loss(data.loss, model, num_labels=prepared.num_labels, matryoshka_dims=cfg.matryoshka_dims)
+        if cfg.mine_negatives:
+            self._mine(data, model)
+        state.note(f"rows: {len(prepared.train)} train, {len(prepared.valid)} validation")
+        guide = self._base_model() if data.loss.guided else None
+        loss = build_loss(data.loss, model, num_labels=prepared.num_labels, matryoshka_dims=cfg.matryoshka_dims, guide=guide)
         evaluator = build_evaluator(
             recipe,
             prepared.valid,
@@ -119,6 +125,7 @@ class TrainingJob:
             batch_size=cfg.batch_size,
             matryoshka_dims=cfg.matryoshka_dims,
             seed=cfg.seed,
+            valid_negatives=prepared.valid_negatives,
         )
         if self._stopped_before("baseline", model):
             return
@@ -142,12 +149,64 @@ class TrainingJob:
         if not stopped:
             metrics = trainer.evaluate()  # the final (best, when selected) model; logged by the callback
             final = metrics.get(f"eval_{primary_key}")
-        trainer.save_model(str(self.folder.model_dir))
+        baseline = state.snapshot()["baseline"]
+        better = getattr(evaluator, "greater_is_better", True)
+        worse = (
+            final is not None
+            and baseline is not None
+            and (math.isnan(final) or (final < baseline if better else final > baseline))
+        )
+        if worse and is_main_process():  # do no harm: never hand out a model worse than the one the person had
+            self._base_model().save(str(self.folder.model_dir))
+        else:
+            trainer.save_model(str(self.folder.model_dir))
         state.update(final=final)
         if final is not None:
-            state.note(f"final {recipe.primary_metric}: {final:.4f} (baseline {state.snapshot()['baseline']:.4f})")
+            state.note(f"final {recipe.primary_metric}: {final:.4f} (baseline {baseline:.4f})")
+            if final == baseline or worse:
+                self._warn_no_gain(recipe, baseline, final, worse)
         state.note(f"model saved to {self.folder.model_dir}")
         state.set_state("stopped" if stopped else "finished")
+
+    def _warn_no_gain(self, recipe, baseline: float, final: float, worse: bool) -> None:
+        """Say plainly, in status.json, the log and the page, that training did not beat the base model."""
+        cfg = self.config
+        kept = "the saved model is the base model, unchanged" if worse else "the saved model scores the same as the base model"
+        tips = [f"a lower learning rate (--lr {cfg.lr / 5:g})", "fewer epochs", "more or cleaner rows"]
+        if recipe.negatives and not cfg.mine_negatives:
+            tips.insert(1, "hard negatives (a 0/1 label column, negative columns, or --mine-negatives)")
+        message = (
+            f"training did not beat the base model on your validation data: {recipe.primary_metric} {baseline:.4f} before, "
+            f"{final:.4f} after; {kept}. Try {', '.join(tips[:-1])} or {tips[-1]}"
+        )
+        self.state.update(warning=message)
+        self.state.note(f"warning: {message}")
+
+    def _base_model(self):
+        """A fresh copy of the base model, as the run loads it."""
+        cfg = self.config
+        return load_model(cfg.model, max_seq_length=cfg.max_seq_length, trust_remote_code=cfg.trust_remote_code)
+
+    def _mine(self, data, model) -> None:
+        """Mine hard negatives for pair/qa rows with the base model before training (config.mine_negatives)."""
+        from core.evaluation import negative_columns
+        from core.negatives import mine_negatives
+
+        cfg, prepared = self.config, data.prepared
+        if not data.recipe.negatives:
+            self.state.note(f"mine_negatives: trainer {data.recipe.name} takes no negatives; nothing mined")
+            return
+        if negative_columns(prepared.train):
+            self.state.note("mine_negatives: the table already has negatives (label or negative columns); nothing mined")
+            return
+        self.state.note(f"mining {cfg.num_negatives} hard negative(s) per query with the base model")
+        prepared.train, report = mine_negatives(
+            prepared.train, model, num_negatives=cfg.num_negatives, margin=cfg.mining_margin, seed=cfg.seed
+        )
+        prepared.report["mined_negatives"] = report
+        self.folder.write_json("data_report.json", prepared.report)
+        if not report["mined"]:
+            self.state.note(f"mine_negatives: {report['why']}")
 
     def _stopped_before(self, stage: str, model) -> bool:
         """When stop was asked before `stage`, save the model as it is and end as stopped."""
@@ -177,7 +236,7 @@ class TrainingJob:
             eval_steps=cfg.eval_steps or max(1, math.ceil(total_steps / AUTO_EVAL_POINTS)),
             primary_key=primary_key,
             greater_is_better=getattr(evaluator, "greater_is_better", True),
-            sampler=_sampler(data.loss.sampler, cfg.group_by_length),
+            sampler=_sampler(data.loss.sampler, cfg.group_by_length, labelled="label" in prepared.train.columns),
             cpu_processes=world > 1 and not _has_cuda(),
             progress_bar=self.progress_bar,
         )
@@ -197,12 +256,17 @@ class TrainingJob:
         return trainer
 
 
-def _sampler(name: str, group_by_length: bool):
-    """The batch sampler: plain batches become length-grouped ones when asked (core.batching)."""
+def _sampler(name: str, group_by_length: bool, labelled: bool = False):
+    """The batch sampler: plain batches become length-grouped ones when asked; in-batch negatives made from
+    labelled texts (single_class pairs) never share a label (core.batching)."""
     if group_by_length and name == PLAIN:
         from core.batching import LengthGroupedBatchSampler
 
         return LengthGroupedBatchSampler
+    if labelled and name == NO_DUPLICATES:
+        from core.batching import DistinctLabelBatchSampler
+
+        return DistinctLabelBatchSampler
     return name
 
 

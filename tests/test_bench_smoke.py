@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from core.recipes import RECIPES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -56,18 +58,22 @@ def test_stsb_sweep_bench_records_a_curve_per_setting(tmp_path, tiny_model, shar
 @pytest.mark.slow
 def test_trainer_defaults_bench_measures_each_trainer_type_on_held_out_real_data(tmp_path, tiny_model, shared_data):
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "trainer_defaults.py"), "--rows", "1500", "--epochs", "1", "--model", tiny_model,
+        [sys.executable, str(ROOT / "bench" / "trainer_defaults.py"), "--rows", "600", "--epochs", "1", "--model", tiny_model,
          "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=900, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     runs = json.loads((tmp_path / "trainer_defaults.json").read_text())["runs"]
-    assert {r["study"] for r in runs} == {"pair_class", "qa", "triplet", "pair"}
-    losses = {r["variant"] for r in runs if r["study"] == "pair_class"}
-    assert losses == {"SoftmaxLoss", "ContrastiveLoss", "OnlineContrastiveLoss"}
-    assert set(next(r for r in runs if r["study"] == "qa")["held_out_after"]) == {"ndcg@10", "mrr@10"}
-    assert set(next(r for r in runs if r["study"] == "pair")["held_out_after"]) == {"stsb_spearman", "triplet_accuracy"}
-    assert "| pair_class | MRPC |" in (tmp_path / "trainer_defaults.md").read_text()
+    assert {r["trainer"] for r in runs} == {"pair_score", "pair_class", "qa", "triplet", "pair", "single_class"}
+    by_study = {r["study"]: r for r in runs}
+    assert set(by_study["qa_labelled"]["held_out_after"]) == {"ndcg@10", "mrr@10"}
+    assert set(by_study["triplet_snli"]["held_out_after"]) == {"stsb_spearman", "triplet_accuracy"}
+    assert set(by_study["single_class_banking77"]["held_out_after"]) == {"ndcg@10", "knn_accuracy"}
+    assert by_study["single_class_banking77"]["metric"] == "ndcg@10"
+    # every run trains with the trainer type's own defaults, recorded in its config.yaml
+    assert by_study["qa_positives"]["config"]["lr"] == RECIPES["qa"].defaults.lr
+    table = (tmp_path / "trainer_defaults.md").read_text()
+    assert "| pair_class | MRPC |" in table and "same direction" in table
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ import pandas as pd
 
 from core.errors import DataError, StudioError
 from core.recipes import RECIPES, get_recipe
-from core.roles import suggest_roles, suggest_trainer
+from core.roles import suggest_roles, suggest_trainer, suggestion_reason
 from core.runs import on_space
 from core.tables import read_source
 from core.workspace import EXAMPLES_DIR, keep_file, readable_on_space
@@ -28,6 +28,10 @@ __all__ = ["EXAMPLES", "ROLES", "build", "open_source", "role_updates"]
 logger = logging.getLogger("sbert_studio.ui")
 PREVIEW_ROWS = 20
 ROLES = ("sentence1", "sentence2", "sentence3", "target")
+OPTIONAL_ROLE_LABELS = {
+    "sentence3": "sentence3 (negative, optional)",
+    "target": "target (0/1 label, optional: 1 positive, 0 hard negative of its query)",
+}
 # bundled example -> its file; written for this project (see assets/examples/README.md)
 EXAMPLES = {
     "pair: help-desk questions asked two ways": "pair.csv",
@@ -56,6 +60,8 @@ def role_updates(trainer: str | None, columns: list[str] | None, suggested: dict
     for role in ROLES:
         if recipe is None:
             visible, label = True, role
+        elif role in recipe.optional_roles:
+            visible, label = True, OPTIONAL_ROLE_LABELS[role]
         elif role == "target":
             visible, label = recipe.target is not None, f"target ({recipe.target})" if recipe.target else "target"
         else:
@@ -80,12 +86,13 @@ def open_source(data_path: str) -> dict:
     df, info = read_source(data_path, "train")
     trainer = suggest_trainer(df)
     roles = suggest_roles(df, get_recipe(trainer))
+    reason = suggestion_reason(df, trainer, roles)
     notes = "".join(f"\n- {note}" for note in info.notes)
     header = f"header {info.header}" if info.header else ""
     details = ", ".join(x for x in (info.format, info.encoding, info.delimiter and f"{info.delimiter}-separated", header) if x)
     summary = (
         f"**{Path(info.source).name}**: {len(df):,} rows × {len(df.columns)} columns ({details}). "
-        f"Suggested trainer: **{trainer}**: {RECIPES[trainer].description}{notes}"
+        f"Suggested trainer: **{trainer}**: {RECIPES[trainer].description}" + (f"\n\nWhy: {reason}." if reason else "") + notes
     )
     return {"df": df, "preview": df.head(PREVIEW_ROWS), "summary": summary, "trainer": trainer, "roles": roles}
 

@@ -29,6 +29,10 @@ ADVANCED = (
     "scheduler",
     "mixed_precision",
     "group_by_length",
+    "num_negatives",
+    "mine_negatives",
+    "mining_margin",
+    "negative_columns",
     "seed",
     "eval_strategy",
     "eval_steps",
@@ -45,7 +49,13 @@ ADVANCED = (
     "project_name",
 )
 LABELS = {
-    "lr": "Learning rate",
+    "lr": "Learning rate (empty: the trainer type's default)",
+    "epochs": "Epochs (empty: the trainer type's default)",
+    "batch_size": "Batch size (empty: the trainer type's default)",
+    "num_negatives": "Hard negatives per row (pair, qa)",
+    "mine_negatives": "Mine hard negatives with the base model before training (pair, qa)",
+    "mining_margin": "Mining margin (a negative scores at least this share below the positive)",
+    "negative_columns": "More negative columns (comma-separated; empty: columns named negative*)",
     "max_samples": "Max training rows (empty: all)",
     "max_seq_length": "Max sequence length (tokens)",
     "eval_steps": "Evaluate every N steps (empty: about 5 times)",
@@ -72,7 +82,7 @@ _DEFAULTS = TrainConfig()
 
 def _shown(name: str, value: Any) -> Any:
     """A config value as its component shows it."""
-    if name == "matryoshka_dims":
+    if name in ("matryoshka_dims", "negative_columns"):
         return ",".join(map(str, value)) if value else ""
     if value is None:
         return ""

@@ -13,8 +13,9 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from core.errors import RunFolderError
 from core.hub import HubError, default_repo_id, push_run, whoami
-from core.run_index import list_runs, run_path
+from core.run_index import list_runs, run_path, run_warning
 from core.runs import on_space
 from ui import runs_tab
 from ui.errors import friendly
@@ -76,6 +77,7 @@ def build() -> SimpleNamespace:
     with gr.Row():
         ui.run = gr.Dropdown(runs, value=runs[0] if runs else None, label="Run", elem_id="hub-run", scale=3)
         ui.refresh = gr.Button("Refresh", elem_id="hub-refresh", scale=1)
+    ui.run_note = gr.Markdown(elem_id="hub-run-note")
     with gr.Row():
         ui.token = gr.Textbox(
             label="Hub token (write access; empty: HF_TOKEN" + (" or your login" if on_space() else "") + ")",
@@ -98,8 +100,20 @@ def build() -> SimpleNamespace:
     return ui
 
 
+def run_note(run: str | None) -> str:
+    """The picked run's warning (training did not beat its base model), else nothing."""
+    if not run:
+        return ""
+    try:
+        warning = run_warning(str(run_path(run)))
+    except RunFolderError:
+        return ""
+    return f"**Warning:** {warning}" if warning else ""
+
+
 def wire(ui: SimpleNamespace) -> None:
     ui.refresh.click(refresh, None, ui.run, api_visibility="undocumented")
+    ui.run.change(run_note, ui.run, ui.run_note, api_visibility="undocumented")
     ui.fill.click(fill_repo_id, [ui.run, ui.token], ui.repo, api_visibility="undocumented")
     ui.push.click(push, [ui.run, ui.token, ui.repo, ui.private, ui.exist_ok, ui.message], ui.result, api_name="push")
     ui.zip_button.click(runs_tab.download, ui.run, ui.zip, api_visibility="undocumented")  # the Runs tab's zip

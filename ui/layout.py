@@ -136,15 +136,21 @@ def _wire_model(form: Form, data, model) -> None:
             suggested = suggest_roles(df, get_recipe(trainer))
         return data_tab.role_updates(trainer, None, suggested)
 
-    def trainer_changed(trainer: str, loss: str) -> tuple:
-        return (
-            model_tab.describe_trainer(trainer),
-            model_tab.loss_update(trainer, loss),
-            *data_tab.role_updates(trainer, None, None),
-        )
+    def trainer_changed(trainer: str, loss: str) -> dict:
+        """The trainer type changed: its description, losses, roles, and its own lr / epochs / batch size."""
+        return {
+            model.trainer_note: model_tab.describe_trainer(trainer),
+            model.loss: model_tab.loss_update(trainer, loss),
+            **dict(zip(data.roles, data_tab.role_updates(trainer, None, None), strict=True)),
+            **model_tab.defaults_update(form, trainer),
+        }
 
+    defaults_shown = [form.components[name] for name in model_tab.TRAINER_DEFAULTS]
     model.trainer.change(
-        trainer_changed, [model.trainer, model.loss], [model.trainer_note, model.loss, *data.roles], api_visibility="undocumented"
+        trainer_changed,
+        [model.trainer, model.loss],
+        [model.trainer_note, model.loss, *data.roles, *defaults_shown],
+        api_visibility="undocumented",
     )
     model.trainer.input(trainer_picked, [model.trainer, data.data_path], data.roles, api_visibility="undocumented").success(
         lambda values: data_tab.check_quietly(form, values), form.inputs, data.report, api_visibility="undocumented"

@@ -18,7 +18,9 @@ from core.recipes import RECIPES, default_loss
 from ui.errors import friendly
 from ui.form import ADVANCED, BASIC, Form, param_component
 
-__all__ = ["build", "describe_model", "describe_trainer", "loss_update"]
+__all__ = ["TRAINER_DEFAULTS", "build", "defaults_update", "describe_model", "describe_trainer", "loss_update"]
+
+TRAINER_DEFAULTS = ("lr", "epochs", "batch_size")  # fields each trainer type sets for itself (Recipe.defaults)
 
 
 @friendly
@@ -48,7 +50,27 @@ def describe_trainer(trainer: str | None) -> str:
         f"{role} ({label})" if role != label else role for role, label in zip(recipe.roles, recipe.role_labels, strict=True)
     )
     target = {"score": " + a similarity score", "class": " + a class label", None: ""}[recipe.target]
-    return f"**{recipe.name}**: {recipe.description}\n\nColumns: {roles}{target}. Validation metric: {recipe.primary_metric}."
+    optional = " Optional: a negative column and a 0/1 label (hard negatives)." if recipe.negatives else ""
+    d = recipe.defaults
+    return (
+        f"**{recipe.name}**: {recipe.description}\n\nColumns: {roles}{target}.{optional} Validation metric: "
+        f"{recipe.primary_metric}. Defaults for {recipe.name} (measured, see README): learning rate {d.lr:g}, "
+        f"{d.epochs:g} epochs, batch size {d.batch_size}."
+    )
+
+
+def defaults_update(form: Form, trainer: str | None) -> dict:
+    """The trainer type's own learning rate, epochs and batch size, shown in their empty boxes when it changes.
+
+    They are placeholders, not values: an empty box means "the trainer type's default", so a value the
+    person typed (or a loaded YAML file set) stays, and changing the trainer type never overwrites it.
+    """
+    recipe = RECIPES.get(trainer or "")
+    shown = {}
+    for name in TRAINER_DEFAULTS:
+        text = f"{getattr(recipe.defaults, name):g} ({recipe.name}'s default)" if recipe else "the trainer type's default"
+        shown[form.components[name]] = gr.update(placeholder=text)
+    return shown
 
 
 def loss_update(trainer: str | None, loss: str | None, classes: int | None = None) -> dict:

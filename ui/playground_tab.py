@@ -181,6 +181,14 @@ def pick_model(model_ref: str) -> dict:
     return gr.update(value=base) if base else gr.update()
 
 
+def model_note(model_ref: str) -> str:
+    """The picked run's warning (training did not beat its base model), else nothing."""
+    from core.run_index import run_warning
+
+    warning = run_warning(model_ref or "")
+    return f"**Warning:** {warning}" if warning else ""
+
+
 def newest_choice() -> dict:
     """Page load: the newest finished run is picked (else the default base model)."""
     choices = model_choices()
@@ -209,6 +217,7 @@ def build() -> SimpleNamespace:
             scale=3,
         )
         ui.refresh = gr.Button("Refresh list", elem_id="pg-refresh", scale=1)
+    ui.model_note = gr.Markdown(elem_id="pg-model-note")
     with gr.Accordion("Pair similarity", open=True):
         with gr.Row():
             ui.text1 = gr.Textbox(label="Text 1", value="I was charged twice for one ride", elem_id="pg-text1")
@@ -249,6 +258,7 @@ def wire(ui: SimpleNamespace) -> None:
         refresh_choices, None, ui.base, api_visibility="undocumented"
     )
     ui.model.change(pick_model, ui.model, ui.base, api_visibility="undocumented")
+    ui.model.change(model_note, ui.model, ui.model_note, api_visibility="undocumented")
     ui.similarity_button.click(compare_similarity, [ui.model, ui.base, ui.text1, ui.text2], ui.similarity, api_name="similarity")
     ui.matrix_button.click(matrices, [ui.model, ui.base, ui.sentences], [ui.matrix, ui.matrix_base], api_name="similarity_matrix")
     ui.search_button.click(

@@ -68,6 +68,8 @@ def _render(run_dir: str | None) -> tuple[tuple, tuple]:
     status = f"**{snap.get('run', folder.name)}**: {STATE_WORDS.get(state, state)}"
     if snap.get("error"):
         status += f"\n\n**Error:** {snap['error']}"
+    if snap.get("warning"):
+        status += f"\n\n**Warning:** {snap['warning']}"
     version = (str(folder.path), state, _size(folder.path / "metrics.jsonl"), _size(folder.path / "log.txt"))
     keys = (snap.get("primary_key"), snap.get("primary_metric"), snap.get("baseline"))
     loss_plot, metric_plot, log, table = _drawn(*version, *keys)

@@ -1,0 +1,137 @@
+"""Per-trainer defaults recorded in config.yaml, a single_class metric that can tell better from worse, and
+a run that does not beat its base model: said plainly, and never handed out worse than the base model."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import sentences
+
+from core.config import TrainConfig, load_config
+from core.label_neighbours import LabelNeighboursEvaluator
+from core.recipes import RECIPES
+from core.training import TrainingJob
+
+FAST = {"batch_size": 8, "max_seq_length": 32, "epochs": 1}
+
+
+@pytest.mark.parametrize("trainer", ["pair", "pair_score"])
+def test_config_yaml_records_the_trainer_types_own_defaults(trainer, data_for, tiny_model, tmp_path):
+    config = TrainConfig(data_path=data_for(trainer), model=tiny_model, trainer=trainer, max_seq_length=32)
+    assert (config.lr, config.epochs, config.batch_size) == (None, None, None)  # unset: the trainer type's
+    run = tmp_path / "run"
+    final = TrainingJob(config, run_dir=str(run)).run()
+    assert final["state"] == "finished", final["error"]
+    recorded = yaml.safe_load((run / "config.yaml").read_text())
+    defaults = RECIPES[trainer].defaults
+    assert (recorded["lr"], recorded["epochs"], recorded["batch_size"]) == (defaults.lr, defaults.epochs, defaults.batch_size)
+    assert recorded["trainer"] == trainer and recorded["loss"] == RECIPES[trainer].default_loss
+    # re-running the recorded config trains the same thing whatever the defaults become
+    assert load_config(run / "config.yaml").resolved(trainer, recorded["loss"]) == load_config(run / "config.yaml")
+
+
+def test_a_value_the_person_sets_wins_over_the_trainer_default(data_for, tiny_model, tmp_path):
+    config = TrainConfig(data_path=data_for("pair"), model=tiny_model, trainer="pair", lr=3e-4, **FAST)
+    TrainingJob(config, run_dir=str(tmp_path / "run")).run()
+    recorded = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert (recorded["lr"], recorded["batch_size"], recorded["epochs"]) == (3e-4, 8, 1)
+
+
+def test_a_suggested_trainer_is_recorded_with_its_defaults(data_for, tiny_model, tmp_path):
+    config = TrainConfig(data_path=data_for("triplet"), model=tiny_model, max_seq_length=32)
+    TrainingJob(config, run_dir=str(tmp_path / "run")).run()
+    recorded = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert recorded["trainer"] == "triplet" and recorded["lr"] == RECIPES["triplet"].defaults.lr
+
+
+class Encoder:
+    """A fixed text -> vector table (a stand-in for a model's encode)."""
+
+    def __init__(self, vectors: dict[str, list[float]]):
+        self.vectors = vectors
+        self.model_card_data = SimpleNamespace(set_evaluation_metrics=lambda *args: None)
+
+    def encode(self, texts, **_):
+        out = np.array([self.vectors[t] for t in texts], dtype=float)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_label_neighbours_rise_when_classes_separate_and_fall_when_they_mix():
+    reference = [f"r{i}" for i in range(20)]
+    labels = ["a" if i % 2 else "b" for i in range(20)]
+    queries, query_labels = ["qa", "qb"], ["a", "b"]
+    near_a, near_b = [1.0, 0.05], [0.05, 1.0]
+    separated = {t: (near_a if lab == "a" else near_b) for t, lab in zip(reference, labels, strict=True)}
+    swapped = {t: (near_b if lab == "a" else near_a) for t, lab in zip(reference, labels, strict=True)}
+    evaluator = LabelNeighboursEvaluator(queries, query_labels, reference, labels, name="valid")
+    assert evaluator.primary_metric == "ndcg@10"
+    good = evaluator(Encoder(separated | {"qa": near_a, "qb": near_b}))
+    bad = evaluator(Encoder(swapped | {"qa": near_a, "qb": near_b}))
+    assert good["valid_knn_accuracy"] == 1.0 and good["valid_ndcg@10"] == pytest.approx(1.0)
+    assert bad["valid_knn_accuracy"] == 0.0 and bad["valid_ndcg@10"] == 0.0
+
+
+def misleading_data(folder) -> str:
+    """Training rows that teach the opposite of the validation rows: a sentence and the same sentence with a
+    word added score 0, two unrelated sentences 1; validation scores them the right way round. Any base
+    model ranks the near-copies closer, so training can only make it worse on validation."""
+    texts = sentences(120)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def rows(part, right_way):
+        near = [(t, t.rstrip(".") + " today.", 1.0 if right_way else 0.0) for t in part[::2]]
+        far = [(a, b, 0.0 if right_way else 1.0) for a, b in zip(part[::2], part[1::2][::-1], strict=True)]
+        return pd.DataFrame(near + far, columns=["sentence1", "sentence2", "score"])
+
+    rows(texts[:100], right_way=False).to_csv(folder / "train.csv", index=False)
+    rows(texts[100:], right_way=True).to_csv(folder / "valid.csv", index=False)
+    return str(folder)
+
+
+def worse_run(folder, model: str, **where) -> TrainConfig:
+    data = misleading_data(folder / "data")
+    return TrainConfig(
+        data_path=data, valid_split="valid", model=model, trainer="pair_score", lr=1e-3, epochs=3, batch_size=8,
+        max_seq_length=32, **where,
+    )  # fmt: skip
+
+
+def test_a_run_that_makes_the_model_worse_saves_the_base_model_and_says_so(tiny_model, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from core.models import load_model
+
+    run = tmp_path / "run"
+    final = TrainingJob(worse_run(tmp_path, tiny_model), run_dir=str(run)).run()
+    assert final["state"] == "finished", final["error"]
+    status = json.loads((run / "status.json").read_text())
+    assert status["warning"].startswith("training did not beat the base model on your validation data: spearman")
+    assert "the saved model is the base model, unchanged" in status["warning"]
+    assert "Try a lower learning rate (--lr 0.0002)" in status["warning"]
+    assert final["final"] < final["baseline"]
+    assert "warning: training did not beat the base model" in (run / "log.txt").read_text()
+    texts = ["a man plays a guitar", "the dog runs in the park"]
+    saved = SentenceTransformer(str(run / "model")).encode(texts)
+    base = load_model(tiny_model, max_seq_length=32).encode(texts)
+    assert np.allclose(saved, base, atol=1e-5)
+
+
+def test_the_warning_reaches_the_playground_the_hub_tab_and_the_model_card(tiny_model, tmp_path, runs_root):
+    from core.hub import enrich_model_card
+    from core.run_index import model_choices, run_warning
+    from ui.hub_tab import run_note
+    from ui.playground_tab import model_note
+
+    job = TrainingJob(worse_run(tmp_path, tiny_model))
+    job.run()
+    model_ref = str(job.folder.model_dir)
+    assert run_warning(model_ref).startswith("training did not beat the base model")
+    assert model_note(model_ref).startswith("**Warning:** training did not beat the base model")
+    assert run_note(job.folder.name).startswith("**Warning:** training did not beat the base model")
+    assert any("no gain over the base model" in label for label, ref in model_choices() if ref == model_ref)
+    assert "**Warning**: training did not beat" in enrich_model_card(job.run_dir).read_text()
