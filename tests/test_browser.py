@@ -67,8 +67,8 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
     assert page.input_value("#trainer-type input") == "pair_score"
     page.fill("#base-model input", tiny_model)
     page.keyboard.press("Enter")
-    page.fill("#param-epochs input", "10")  # ~900 steps: several seconds, so several refreshes while it trains
-    page.fill("#param-batch-size input", "4")
+    page.fill("#param-epochs textarea", "10")  # ~900 steps: several seconds, so several refreshes while it trains
+    page.fill("#param-batch-size textarea", "4")
 
     open_tab(page, "Train")
     page.click("#train-start")
@@ -88,7 +88,7 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
 
     # a second, longer run: stopped halfway, it ends as stopped with its model saved
     open_tab(page, "Model")
-    page.fill("#param-epochs input", "200")
+    page.fill("#param-epochs textarea", "200")
     open_tab(page, "Train")
     page.click("#train-start")
     page.wait_for_function(
@@ -165,8 +165,8 @@ def test_two_browsers_one_trains_the_other_is_told_busy_keeps_the_playground_and
         open_tab(alice, "Model")
         alice.fill("#base-model input", tiny_model)
         alice.keyboard.press("Enter")
-        alice.fill("#param-epochs input", "200")
-        alice.fill("#param-batch-size input", "4")
+        alice.fill("#param-epochs textarea", "200")
+        alice.fill("#param-batch-size textarea", "4")
         open_tab(alice, "Train")
         alice.click("#train-start")
         alice.wait_for_selector("#train-progress .studio-progress[data-state=training]")
