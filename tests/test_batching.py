@@ -68,3 +68,29 @@ def test_plain_batch_losses_get_length_grouped_batches_and_in_batch_negative_los
     assert _sampler(LOSSES["CoSENTLoss"].sampler, False) == "batch_sampler"
     assert _sampler(LOSSES["MultipleNegativesRankingLoss"].sampler, True) == "no_duplicates"
     assert _sampler(LOSSES["BatchHardTripletLoss"].sampler, True) == "group_by_label"
+
+
+def test_pairs_made_from_labels_never_meet_a_row_of_their_label_in_a_batch():
+    import pandas as pd
+
+    from core.batching import DistinctLabelBatchSampler
+    from core.prepare import label_pairs
+
+    rng = random.Random(1)
+    rows = pd.DataFrame({"sentence1": [f"text {i}" for i in range(300)], "label": [rng.randrange(20) for _ in range(300)]})
+    paired, info = label_pairs(rows, seed=0)
+    assert info["rows"] == len(paired) == 300
+    label_of = dict(zip(rows["sentence1"], rows["label"], strict=True))
+    assert all(label_of[b] == lab for b, lab in zip(paired["sentence2"], paired["label"], strict=True))
+    assert (paired["sentence1"] != paired["sentence2"]).all()
+    data = Dataset.from_pandas(paired, preserve_index=False)
+    s = DistinctLabelBatchSampler(data, batch_size=16, drop_last=False, valid_label_columns=["label"], seed=0)
+    batches = list(s)
+    assert sorted(i for b in batches for i in b) == list(range(300))  # every row once
+    for batch in batches:
+        labels = [paired["label"][i] for i in batch]
+        assert len(labels) == len(set(labels)) and len(batch) <= 16
+    three = Dataset.from_dict({"sentence1": ["a", "b", "c", "d"], "sentence2": ["e", "f", "g", "h"], "label": [0, 1, 0, 1]})
+    assert all(
+        len(b) <= 2 for b in DistinctLabelBatchSampler(three, batch_size=16, drop_last=False, valid_label_columns=["label"])
+    )
