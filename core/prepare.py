@@ -182,7 +182,7 @@ def _retrieval_rows(df: pd.DataFrame, recipe: Recipe, mapping: dict, label: str 
     labels = pd.Series(1, index=cleaned.index)
     if label:
         values = df.loc[cleaned.index, label]
-        missing = values.map(lambda v: v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "")
+        missing = values.map(lambda v: _text(v) == "")
         if missing.any():
             dropped[f"missing label ('{label}')"] = int(missing.sum())
         cleaned, values = cleaned[~missing], values[~missing]
@@ -197,6 +197,7 @@ def _retrieval_rows(df: pd.DataFrame, recipe: Recipe, mapping: dict, label: str 
 
 
 def _text(value) -> str:
+    """A cell as stripped text; missing values (None, NaN) are empty."""
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
 
 
@@ -241,7 +242,7 @@ def _clean(df: pd.DataFrame, recipe: Recipe, mapping: dict, what: str) -> tuple[
                 f"column '{column}' ({what} row {row + 1}) holds a nested JSON value, not text: {str(values.iloc[row])[:80]}. "
                 "Map a column of plain texts to this role"
             )
-        texts = values.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
+        texts = values.map(_text)
         empty = texts == ""
         if empty.any():
             dropped[f"empty {role} ('{column}')"] = int((empty & keep).sum())
@@ -249,7 +250,7 @@ def _clean(df: pd.DataFrame, recipe: Recipe, mapping: dict, what: str) -> tuple[
         out[role] = texts
     if recipe.target:
         out["target"] = df[mapping["target"]]
-        missing = out["target"].map(lambda v: v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "")
+        missing = out["target"].map(lambda v: _text(v) == "")
         if missing.any():
             dropped[f"missing target ('{mapping['target']}')"] = int((missing & keep).sum())
         keep &= ~missing
