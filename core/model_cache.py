@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 from core.models import load_model, model_token_limit
 
@@ -57,10 +58,12 @@ def cached_model(ref: str):
     return model
 
 
-def forget(prefix: str) -> None:
-    """Drop loaded models whose reference starts with `prefix` (a deleted run's folder)."""
+def forget(folder: str | Path) -> None:
+    """Drop loaded models that live in `folder` (a deleted run's), whether either path was written relative
+    or absolute; a run whose name merely starts the same (`demo-2` beside `demo`) keeps its model."""
+    gone = Path(folder).resolve()
     with _lock:
-        for ref in [r for r in _models if r.startswith(prefix)]:
+        for ref in [r for r in _models if gone == Path(r).resolve() or gone in Path(r).resolve().parents]:
             del _models[ref]
 
 

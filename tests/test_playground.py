@@ -150,3 +150,21 @@ def test_run_names_cannot_point_outside_the_runs_folder(runs_root):
     for name in ("../etc", "a/b", "..", ""):
         with pytest.raises(Exception, match="not a run name"):
             run_path(name)
+
+
+def test_deleting_a_run_drops_its_loaded_model_however_the_path_is_written_and_only_its_own(tiny_model, tmp_path, monkeypatch):
+    import shutil
+
+    from core import model_cache
+
+    for name in ("demo", "demo-2"):
+        shutil.copytree(tiny_model, tmp_path / "runs" / name / "model")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(model_cache, "KEEP", 4)
+    model_cache.cached_model("runs/demo/model")  # the picker may hold a relative path
+    model_cache.cached_model(str(tmp_path / "runs" / "demo-2" / "model"))
+    model_cache.forget(tmp_path / "runs" / "demo")  # the Runs tab deletes by absolute path
+    assert model_cache.peek_model("runs/demo/model") is None
+    assert model_cache.peek_model(str(tmp_path / "runs" / "demo-2" / "model")) is not None
+    model_cache.forget("runs/demo-2")
+    assert model_cache.peek_model(str(tmp_path / "runs" / "demo-2" / "model")) is None
