@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from core.errors import ConfigError
-from core.recipes import allowed_list, get_recipe, resolve_loss
+from core.recipes import GROUP_BY_LABEL, allowed_list, get_recipe, resolve_loss
 
 __all__ = ["DEFAULT_MODEL", "TrainConfig", "load_config", "resolve_precision"]
 
@@ -159,8 +159,13 @@ class TrainConfig:
         if self.trainer is not None:  # None: suggested from the data, and the loss checked then
             try:
                 recipe = get_recipe(self.trainer)
-                if self.loss:
-                    resolve_loss(recipe, self.loss)
+                spec = resolve_loss(recipe, self.loss)
+                batch = self.batch_size or recipe.defaults.batch_size
+                if spec.sampler == GROUP_BY_LABEL and (batch < 4 or batch % 2):
+                    problems.append(
+                        f"batch_size: {batch} does not suit {spec.name}, whose batches hold pairs of texts of one label; "
+                        "use an even number of 4 or more, e.g. 16"
+                    )
             except ConfigError as exc:
                 problems.append(str(exc).rstrip("."))
         for name in ("lr", "epochs", "batch_size", "gradient_accumulation", "max_seq_length", "num_negatives"):

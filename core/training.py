@@ -96,7 +96,8 @@ class TrainingJob:
         state.set_state("preparing")
         data = load_training_data(self.config)
         recipe, prepared = data.recipe, data.prepared
-        cfg = self.config = self.config.resolved(recipe.name, data.loss.name)
+        # the trainer and loss may have been suggested from the data: their checks run now
+        cfg = self.config = self.config.resolved(recipe.name, data.loss.name).check()
         self.folder.write_config(cfg.to_yaml())  # the resolved run: re-running it trains the same thing
         state.update(trainer=recipe.name, loss=data.loss.name, primary_metric=recipe.primary_metric)
         mapping = ", ".join(f"{role} <- '{column}'" for role, column in data.mapping.items() if column)

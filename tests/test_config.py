@@ -167,3 +167,24 @@ def test_an_experiment_tracker_that_is_not_installed_is_named_with_the_fix(track
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == tracker else real(name, *a))
     with pytest.raises(ConfigError, match=f"log: '{tracker}' is not installed; run `pip install {tracker}` or use --log none"):
         TrainConfig(data_path="x.csv", log=tracker).check()
+
+
+@pytest.mark.parametrize("batch_size", [3, 5])
+def test_a_batch_size_the_label_grouped_sampler_cannot_use_is_refused_with_the_fix(batch_size):
+    with pytest.raises(
+        ConfigError, match=rf"batch_size: {batch_size} does not suit BatchAllTripletLoss.*even number of 4 or more"
+    ):
+        valid(trainer="single_class", loss="BatchAllTripletLoss", batch_size=batch_size).check()
+    valid(trainer="single_class", batch_size=batch_size).check()  # the default loss draws no label groups
+
+
+def test_a_suggested_trainer_is_checked_once_known(tmp_path, tiny_model):
+    from conftest import rows_for, write_csv
+
+    from core.training import TrainingJob
+
+    header, rows = rows_for("single_class")
+    path = write_csv(tmp_path / "topics.csv", header, rows)
+    final = TrainingJob(TrainConfig(data_path=str(path), model=tiny_model, loss="BatchHardTripletLoss", batch_size=5),
+                        run_dir=str(tmp_path / "run")).run()  # fmt: skip
+    assert final["state"] == "failed" and "batch_size: 5 does not suit BatchHardTripletLoss" in final["error"]
