@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from sentence_transformers.base.evaluation.evaluator import BaseEvaluator
 
+from core.errors import ConfigError
+
 __all__ = ["SoftmaxAccuracyEvaluator"]
 
 
@@ -17,6 +19,11 @@ class SoftmaxAccuracyEvaluator(BaseEvaluator):
 
     def __init__(self, sentences1, sentences2, labels, softmax_loss, *, name="", batch_size=32, truncate_dim=None):
         super().__init__()
+        if truncate_dim is not None:  # the classifier was built for full-size embeddings
+            raise ConfigError(
+                f"truncate_dim: SoftmaxLoss's classifier takes full-size embeddings, so it cannot score {truncate_dim}-dimensional "
+                "ones; leave out --matryoshka-dims or pick another loss"
+            )
         self.sentences1, self.sentences2, self.labels = list(sentences1), list(sentences2), list(labels)
         self.softmax_loss = softmax_loss
         self.name, self.batch_size = name, batch_size

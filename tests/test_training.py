@@ -185,3 +185,11 @@ def test_matryoshka_with_softmax_loss_is_refused_with_the_reason(data_for, tiny_
     )
     assert final["state"] == "failed"
     assert "SoftmaxLoss cannot be wrapped in MatryoshkaLoss" in final["error"]
+
+
+def test_the_softmax_accuracy_evaluator_refuses_truncated_embeddings():
+    from core.errors import ConfigError
+    from core.softmax_accuracy import SoftmaxAccuracyEvaluator
+
+    with pytest.raises(ConfigError, match="SoftmaxLoss's classifier takes full-size embeddings"):
+        SoftmaxAccuracyEvaluator(["a"], ["b"], [0], softmax_loss=None, truncate_dim=16)
