@@ -21,8 +21,8 @@ class SoftmaxAccuracyEvaluator(BaseEvaluator):
         super().__init__()
         if truncate_dim is not None:  # the classifier was built for full-size embeddings
             raise ConfigError(
-                f"truncate_dim: SoftmaxLoss's classifier takes full-size embeddings, so it cannot score {truncate_dim}-dimensional "
-                "ones; leave out --matryoshka-dims or pick another loss"
+                f"truncate_dim: SoftmaxLoss's classifier takes full-size embeddings, so it cannot score "
+                f"{truncate_dim}-dimensional ones; leave out --matryoshka-dims or pick another loss"
             )
         self.sentences1, self.sentences2, self.labels = list(sentences1), list(sentences2), list(labels)
         self.softmax_loss = softmax_loss
