@@ -193,3 +193,12 @@ def test_nli_recipe_makes_a_new_table_to_train_on(tmp_path, kept):
     # the loss is set with the trainer (pair_class's SoftmaxLoss must not linger for a triplet table)
     assert made[13]["value"] == "MultipleNegativesRankingLoss" and "SoftmaxLoss" not in made[13]["choices"]
     assert "1 rows" in made[-1] or "**" in made[-1]
+
+
+def test_the_start_run_api_refuses_to_push_instead_of_ignoring_it(tmp_path, tiny_model, runs_root):
+    from ui import train_tab
+
+    path = write_csv(tmp_path / "pairs.csv", *rows_for("pair"))
+    with pytest.raises(gr.Error, match="push_to_hub: start_run does not push"):
+        train_tab.start_from_yaml(f"data_path: {path}\nmodel: {tiny_model}\npush_to_hub: true\nusername: me\n")
+    assert not runs_root.exists() or not any(runs_root.iterdir())  # nothing started

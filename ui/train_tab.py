@@ -160,7 +160,13 @@ def start_from_yaml(config_yaml: str) -> str:
         raise ConfigError(f"the config is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError("the config must be a mapping of setting: value, as config.yaml holds")
-    return str(registry.start(confine(TrainConfig.from_dict(data), space=on_space())).folder.path)
+    config = TrainConfig.from_dict(data)
+    if config.push_to_hub:  # a token must never travel in a YAML text; the Hub tab and the push API take it apart
+        raise ConfigError(
+            "push_to_hub: start_run does not push; leave push_to_hub out (or false), wait for the run to finish "
+            "(run_status), then push it with the push API or from the Hub tab"
+        )
+    return str(registry.start(confine(config, space=on_space())).folder.path)
 
 
 @friendly
