@@ -192,7 +192,8 @@ def test_nli_recipe_makes_a_new_table_to_train_on(tmp_path, kept):
     assert made[0].startswith(str(kept)) and made[3]["value"] == "triplet"
     # the loss is set with the trainer (pair_class's SoftmaxLoss must not linger for a triplet table)
     assert made[13]["value"] == "MultipleNegativesRankingLoss" and "SoftmaxLoss" not in made[13]["choices"]
-    assert "1 rows" in made[-1] or "**" in made[-1]
+    # the note names the new table and what was made: one premise, one entailed × one contradicting hypothesis
+    assert made[-1].startswith("Made **nli-triplets") and "(1 rows;" in made[-1] and "the original is unchanged" in made[-1]
 
 
 def test_the_start_run_api_refuses_to_push_instead_of_ignoring_it(tmp_path, tiny_model, runs_root):
