@@ -11,10 +11,12 @@ plain characters (MRPC's TSV has unescaped quotes). `ReadInfo` records all of it
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,9 @@ from core.roles import SYNONYMS
 
 __all__ = ["ReadInfo", "read_file", "read_source"]
 
+READ_KEEP = 4  # files kept parsed (read_file)
+_READ: OrderedDict[tuple, tuple[pd.DataFrame, ReadInfo]] = OrderedDict()
+_READ_LOCK = threading.Lock()
 SPLIT_EXTENSIONS = (".csv", ".tsv", ".jsonl", ".json", ".parquet", ".txt")
 DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
 KNOWN_NAMES = {name for names in SYNONYMS.values() for name in names if len(name) > 2}
@@ -87,11 +92,32 @@ def read_source(data_path: str, split: str) -> tuple[pd.DataFrame, ReadInfo]:
 
 
 def read_file(path: str | Path) -> tuple[pd.DataFrame, ReadInfo]:
-    """Read one file, by content and extension. Raises DataError with the fix on anything unreadable."""
+    """Read one file, by content and extension. Raises DataError with the fix on anything unreadable.
+
+    The last few files read are kept, keyed by path, size and modification time, so that the Data tab's
+    report after each role change does not parse the whole upload again; a changed file is read anew.
+    Callers get a copy (pandas copies on write), so nothing they do reaches the kept table.
+    """
     path = Path(path)
-    info = ReadInfo(source=str(path))
     if not path.is_file():
         raise DataError(f"data file '{path}' not found; check the path")
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _READ_LOCK:
+        if key in _READ:
+            _READ.move_to_end(key)
+            df, info = _READ[key]
+            return df.copy(), dataclasses.replace(info, notes=list(info.notes))
+    df, info = _parse_file(path)
+    with _READ_LOCK:
+        _READ[key] = (df, info)
+        while len(_READ) > READ_KEEP:
+            _READ.popitem(last=False)
+    return df.copy(), dataclasses.replace(info, notes=list(info.notes))
+
+
+def _parse_file(path: Path) -> tuple[pd.DataFrame, ReadInfo]:
+    info = ReadInfo(source=str(path))
     raw = path.read_bytes()
     if not raw.strip():
         raise DataError(f"data file '{path.name}' is empty; it needs a header row and at least one row of data")

@@ -134,3 +134,20 @@ def test_a_hub_dataset_id_offline_fails_at_once_naming_the_dataset():
     with pytest.raises(DataError, match="dataset 'sentence-transformers/stsb' is not on this machine and HF_HUB_OFFLINE is set"):
         read_source("sentence-transformers/stsb:default:validation", "train")
     assert time.monotonic() - start < 5
+
+
+def test_a_file_is_parsed_once_until_it_changes(tmp_path, monkeypatch):
+    from core import tables
+
+    path = tmp_path / "pairs.csv"
+    path.write_text("sentence1,sentence2\na b,c d\ne f,g h\n", encoding="utf-8")
+    parsed = []
+    real = tables._parse_file
+    monkeypatch.setattr(tables, "_parse_file", lambda p: parsed.append(p) or real(p))
+    first, _ = tables.read_file(path)
+    first.loc[0, "sentence1"] = "changed by a caller"
+    again, _ = tables.read_file(path)  # a role change in the Data tab reads the file again
+    assert len(parsed) == 1 and again.loc[0, "sentence1"] == "a b"  # kept, and untouched by the caller's change
+    path.write_text("sentence1,sentence2\nx y,z w\n", encoding="utf-8")
+    changed, _ = tables.read_file(path)
+    assert len(parsed) == 2 and list(changed["sentence1"]) == ["x y"]
