@@ -45,6 +45,7 @@ class RunState:
             "epoch": 0.0,
             "error": None,
             "warning": None,  # e.g. training did not beat the base model
+            "notice": None,  # e.g. the base model already scores near the top: little to gain
             "created_at": now,
             "started_at": None,
             "training_started_at": None,

@@ -33,6 +33,7 @@ __all__ = ["TrainingJob"]
 
 AUTO_LOG_POINTS = 50  # logging_steps=-1: about this many loss points per run
 AUTO_EVAL_POINTS = 5  # eval_steps unset: about this many evaluations per run
+HEADROOM = 0.95  # a baseline at or above this leaves little to gain: the run says so before training
 
 
 class TrainingJob:
@@ -137,6 +138,15 @@ class TrainingJob:
         self.folder.append_metrics(event)
         state.update(primary_key=primary_key, baseline=event["primary"], last=event["primary"])
         state.note(f"baseline {recipe.primary_metric}: {event['primary']:.4f}")
+        if getattr(evaluator, "greater_is_better", True) and event["primary"] >= HEADROOM:
+            notice = (
+                f"the base model already scores {event['primary']:.3f} ({recipe.primary_metric}) on your validation data: "
+                "little is left to gain, and training can lose some of what the model knew. If the run does not beat "
+                "the base model, the base model is kept; a harder validation split (more candidates, hard negatives) "
+                "tells more"
+            )
+            state.update(notice=notice)
+            state.note(f"notice: {notice}")
         if self._stopped_before("training", model):
             return
 

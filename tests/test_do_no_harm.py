@@ -135,3 +135,16 @@ def test_the_warning_reaches_the_playground_the_hub_tab_and_the_model_card(tiny_
     assert run_note(job.folder.name).startswith("**Warning:** training did not beat the base model")
     assert any("no gain over the base model" in label for label, ref in model_choices() if ref == model_ref)
     assert "**Warning**: training did not beat" in enrich_model_card(job.run_dir).read_text()
+
+
+def test_a_base_model_already_near_the_top_is_said_before_training(tiny_model, tmp_path):
+    texts = sentences(60)
+    path = tmp_path / "same.csv"
+    pd.DataFrame({"anchor": texts, "positive": texts}).to_csv(path, index=False)  # any model finds a copy of itself
+    config = TrainConfig(data_path=str(path), model=tiny_model, trainer="pair", **FAST)
+    job = TrainingJob(config, run_dir=str(tmp_path / "run"))
+    final = job.run()
+    assert final["baseline"] == pytest.approx(1.0)
+    assert final["notice"].startswith("the base model already scores 1.000 (ndcg@10) on your validation data")
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert log.index("notice: the base model already scores") < log.index("state: training")

@@ -70,6 +70,8 @@ def _render(run_dir: str | None) -> tuple[tuple, tuple]:
         status += f"\n\n**Error:** {snap['error']}"
     if snap.get("warning"):
         status += f"\n\n**Warning:** {snap['warning']}"
+    elif snap.get("notice"):
+        status += f"\n\n**Note:** {snap['notice']}"
     version = (str(folder.path), state, _size(folder.path / "metrics.jsonl"), _size(folder.path / "log.txt"))
     keys = (snap.get("primary_key"), snap.get("primary_metric"), snap.get("baseline"))
     loss_plot, metric_plot, log, table = _drawn(*version, *keys)
