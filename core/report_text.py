@@ -5,6 +5,16 @@ from __future__ import annotations
 __all__ = ["report_markdown"]
 
 
+SHOWN_CLASSES = 12  # label mappings and counts beyond this are summarised
+
+
+def _first(items) -> str:
+    """The first SHOWN_CLASSES items, comma-separated, with how many more there are."""
+    items = list(items)
+    shown = ", ".join(items[:SHOWN_CLASSES])
+    return shown + (f", … ({len(items) - SHOWN_CLASSES} more)" if len(items) > SHOWN_CLASSES else "")
+
+
 def _rows(counts: dict) -> str:
     return ", ".join(f"{n:,} {split}" for split, n in counts.items())
 
@@ -46,9 +56,24 @@ def report_markdown(report: dict) -> str:
         lines.append(f"**Scores** `{score['column']}` range {low}–{high}; {score.get('scaled', 'already in 0–1')}")
     if "labels" in report:
         labels = report["labels"]
-        mapped = ", ".join(f"`{k}` → {v}" for k, v in labels.get("mapping", {}).items())
-        counts = ", ".join(f"{k}: {v:,}" for k, v in labels.get("counts", {}).items())
-        lines.append(f"**Labels** {labels.get('classes')} classes; {mapped}" + (f" (counts {counts})" if counts else ""))
+        mapped = _first(f"`{k}` → {v}" for k, v in labels.get("mapping", {}).items())
+        counts = labels.get("counts", {})
+        spread = (
+            _first(f"{k}: {v:,}" for k, v in counts.items())
+            if len(counts) <= SHOWN_CLASSES
+            else f"{min(counts.values()):,} to {max(counts.values()):,} rows per class"
+        )
+        lines.append(f"**Labels** {labels.get('classes')} classes; {mapped}" + (f" (counts {spread})" if counts else ""))
+    if "label_pairs" in report:
+        pairs = report["label_pairs"]
+        lines.append(
+            f"**Pairs** {pairs['rows']:,} training rows: {pairs['made']} (in-batch negatives never share its class)"
+            + (
+                f"; {pairs['classes_with_one_text_dropped']} classes with a single text dropped"
+                if pairs.get("classes_with_one_text_dropped")
+                else ""
+            )
+        )
     if "negatives" in report:
         lines.append(_negatives(report["negatives"]))
     validation = report.get("validation", {})

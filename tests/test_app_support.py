@@ -191,3 +191,12 @@ def test_a_second_run_is_refused_while_one_trains_naming_the_running_one(tiny_mo
     second.wait(120)
     assert registry.current() is second and second.snapshot()["state"] == "finished"
     assert time.time() - second.snapshot()["finished_at"] < 60
+
+
+def test_data_report_text_summarises_many_classes_and_says_how_pairs_were_made(shared_data):
+    from core.data import load_training_data
+
+    data = load_training_data(TrainConfig(data_path=str(shared_data / "banking77" / "train.csv")))
+    text = report_markdown(data.report)
+    assert "**Labels** 77 classes;" in text and "… (65 more)" in text and "rows per class" in text
+    assert "**Pairs** 9,000 training rows: each text paired with another of its class" in text

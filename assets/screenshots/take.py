@@ -34,7 +34,7 @@ def main() -> None:
         tab(page, "Model")
         page.click("#model-load")
         page.wait_for_selector("#model-facts >> text=384-dimensional")
-        page.fill("#param-epochs input", "3")
+        page.fill("#param-epochs textarea", "3")
         page.click("#show-config")
         page.wait_for_selector("#config-command >> text=sbert-studio train")
         page.screenshot(path=str(HERE / "model.png"), full_page=True)
