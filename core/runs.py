@@ -1,4 +1,4 @@
-"""Run folders on disk (layout in DESIGN.md).
+"""Run folders on disk (layout in docs/ARCHITECTURE.md).
 
 ```
 <run>/config.yaml  data_report.json  status.json  metrics.jsonl  log.txt  model/  checkpoints/

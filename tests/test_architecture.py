@@ -1,4 +1,4 @@
-"""Layering rules of DESIGN.md that code review alone would let slip."""
+"""Layering rules of docs/ARCHITECTURE.md that code review alone would let slip."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The page: the tabs of DESIGN.md, and the events that connect them.
+"""The page: the tabs (docs/ARCHITECTURE.md, README), and the events that connect them.
 
 Each tab file builds its components and holds its handlers; this file wires events across tabs
 (the Data tab sets the trainer type of the Model tab, the Train tab reads the whole form).
