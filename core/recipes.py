@@ -171,10 +171,13 @@ RECIPES: dict[str, Recipe] = {
             ("anchor", "positive", "negative"),
             None,
             (MNRL, "TripletLoss", CMNRL),
-            "triplet",
-            "accuracy",
+            # ranked retrieval, not triplet accuracy: on SNLI the base model already orders 97.9% of the
+            # validation triplets right, so accuracy could not show a gain the held-out data had
+            "information_retrieval",
+            "ndcg@10",
             "Three texts per row: an anchor, a text like it, and a text unlike it.",
-            Defaults(lr=2e-5, epochs=2, batch_size=16),
+            # SNLI triplets: 1e-4 gained held-out accuracy (0.936 -> 0.949, STS-B -0.003); 2e-5 did not beat the base
+            Defaults(lr=1e-4, epochs=2, batch_size=16),
         ),
         Recipe(
             "pair_score",
