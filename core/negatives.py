@@ -85,8 +85,9 @@ def build_retrieval(
     positives = rows[rows["label"] == 1][["sentence1", "sentence2"]].drop_duplicates()
     answered = set(positives["sentence1"])
     unanswered = [q for q in negatives_of if q not in answered]
+    positives_of = positives.groupby("sentence1")["sentence2"].agg(set).to_dict()
     for query, texts in negatives_of.items():  # a text that is some row's positive for this query is no negative of it
-        mine = set(positives.loc[positives["sentence1"] == query, "sentence2"]) if query in answered else set()
+        mine = positives_of.get(query, set())
         negatives_of[query] = [t for t in texts if t not in mine]
     if positives.empty:
         raise DataError(
@@ -98,9 +99,8 @@ def build_retrieval(
         "queries_without_positive_dropped": len(unanswered),
         "rows_with_negatives_only_dropped": int(rows["sentence1"].isin(unanswered).sum()),
     }
-    valid = None
     valid_negatives = {q: negatives_of[q] for q in sorted(answered)}  # not held out: the caller's validation rows
-    train_pos = positives
+    train_pos, valid_pos = positives, None
     if hold_out:
         queries = sorted(answered)
         count = max(1, round(len(queries) * validation_fraction))
@@ -120,8 +120,7 @@ def build_retrieval(
     report["negatives_per_row"] = k
     train, filled = _rows_with_negatives(train_pos, negatives_of, k, seed)
     report["rows_filled_with_random_negatives"] = filled
-    if valid is None and hold_out:
-        valid, _ = _rows_with_negatives(valid_pos, negatives_of, k, seed)
+    valid = _rows_with_negatives(valid_pos, negatives_of, k, seed)[0] if valid_pos is not None else None
     return train, valid, valid_negatives, report
 
 
@@ -129,6 +128,7 @@ def _rows_with_negatives(positives: pd.DataFrame, negatives_of: dict[str, list[s
     """(query, positive, negative_1..k) rows; a query's negatives rotate over its rows."""
     rng = np.random.default_rng(seed)
     every = [t for texts in negatives_of.values() for t in texts] or list(positives["sentence2"])
+    one_text_only = len(set(every)) <= 1  # then a query's own positive is the only filler there is
     out, filled, seen = [], 0, {}
     for query, answer in zip(positives["sentence1"], positives["sentence2"], strict=True):
         own = negatives_of.get(query, [])
@@ -140,7 +140,7 @@ def _rows_with_negatives(positives: pd.DataFrame, negatives_of: dict[str, list[s
             picked = []
             while len(picked) < k:  # a random document of another query (an ordinary in-batch-like negative)
                 text = every[int(rng.integers(len(every)))]
-                if text != answer or len(set(every)) <= 1:
+                if text != answer or one_text_only:
                     picked.append(text)
             filled += k > 0
         out.append([query, answer, *picked])
