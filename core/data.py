@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from core.config import TrainConfig
 from core.prepare import Prepared, label_keys, prepare_data
 from core.recipes import LossSpec, Recipe, get_recipe, resolve_loss
-from core.roles import NEGATIVE_PREFIXES, ROLE_KEYS, norm_name, suggest_roles, suggest_trainer, suggestion_reason
+from core.roles import ROLE_KEYS, negative_named, suggest_roles, suggest_trainer, suggestion_reason
 from core.tables import read_source
 
 __all__ = ["TrainingData", "load_training_data"]
@@ -63,9 +63,7 @@ def load_training_data(config: TrainConfig) -> TrainingData:
     score_range = (config.score_min, config.score_max) if config.score_min is not None else None
     negative_columns = config.negative_columns
     if recipe.negatives and negative_columns is None:  # further columns named negative_2, neg3, ...
-        negative_columns = [
-            c for c in train_df.columns if norm_name(c).startswith(NEGATIVE_PREFIXES) and c not in mapping.values()
-        ]
+        negative_columns = [c for c in negative_named(train_df.columns) if c not in mapping.values()]
     prepared = prepare_data(
         train_df,
         valid_df,

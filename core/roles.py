@@ -19,9 +19,9 @@ from core.recipes import RECIPES, Recipe
 _PLAIN_PAIR = dataclasses.replace(RECIPES["pair"], negatives=False)  # query and positive, no optional roles
 
 __all__ = [
-    "NEGATIVE_PREFIXES",
     "ROLE_KEYS",
     "is_label_column",
+    "negative_named",
     "norm_name",
     "repeated_queries",
     "suggest_roles",
@@ -87,6 +87,11 @@ def text_columns(df: pd.DataFrame) -> list[str]:
         if len(values) and (values.map(lambda v: isinstance(v, str)).mean() >= 0.9):
             out.append(column)
     return out
+
+
+def negative_named(columns) -> list:
+    """The columns named like hard negatives (negative, neg_2, hard_negative, ...), in their order."""
+    return [c for c in columns if norm_name(c).startswith(NEGATIVE_PREFIXES)]
 
 
 def is_label_column(values: pd.Series) -> bool:
@@ -182,7 +187,7 @@ def suggest_roles(df: pd.DataFrame, recipe: Recipe | None = None) -> dict[str, s
 
 def _retrieval_roles(df: pd.DataFrame, recipe: Recipe, texts: list[str], targets: list[str]) -> dict[str, str | None]:
     """pair/qa: query and positive, plus a negative column and a 0/1 label when the table has them."""
-    negatives = [c for c in texts if norm_name(c).startswith(NEGATIVE_PREFIXES)]
+    negatives = negative_named(texts)
     plain = suggest_roles(df[[c for c in df.columns if c not in negatives]], _PLAIN_PAIR)
     labels = [c for c in targets if is_binary(df[c]) and c not in plain.values()]
     return {
