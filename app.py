@@ -18,7 +18,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     demo = build_app()
     demo.queue(default_concurrency_limit=4)
-    space = bool(os.environ.get("SPACE_ID"))
+    from core.environment import on_space
+
+    space = on_space()
     host = os.environ.get("HOST") or os.environ.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if space else "127.0.0.1")
     port = os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or "7860"
     demo.launch(

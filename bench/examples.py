@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import RESULTS, describe, write  # noqa: E402
-from core.config import DEFAULT_MODEL, TrainConfig  # noqa: E402
-from core.training import TrainingJob  # noqa: E402
+from core.catalog import DEFAULT_MODEL  # noqa: E402
+from core.config import TrainConfig  # noqa: E402
+from core.training.job import TrainingJob  # noqa: E402
 
 EXAMPLES = ROOT / "assets" / "examples"
 NAMES = ("pair", "qa", "triplet", "pair_score", "pair_class", "single_class")

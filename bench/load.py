@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from bench.machine import RESULTS, describe, write  # noqa: E402
-from core.config import DEFAULT_MODEL  # noqa: E402
+from core.catalog import DEFAULT_MODEL  # noqa: E402
 
 STSB = ROOT.parent / "shared" / "data" / "stsb" / "stsb-en-train.csv"
 

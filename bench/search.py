@@ -1,9 +1,9 @@
 """Playground search: encode throughput against a plain `model.encode`, and query latency on large corpora.
 
-1. Encode: the playground's `core.inference.encode` (chunked for its progress bar, normalised)
+1. Encode: the playground's `core.inference.search.encode` (chunked for its progress bar, normalised)
    against `model.encode(texts, normalize_embeddings=True)` on the same STS-B sentences,
    alternating, 3 runs each; the figure of merit is the ratio of median texts/s (goal >= 0.95).
-2. Query latency: `core.inference.search` with the corpus embeddings already computed, as the
+2. Query latency: `core.inference.search.search` with the corpus embeddings already computed, as the
    playground has them after the first query: p50 and p95 over 50 queries, for corpora of 10,000
    and 100,000 documents (embeddings are random unit vectors of the model's dimension: search
    time does not depend on what the vectors say; the query itself is encoded for real).
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import RESULTS, describe, write  # noqa: E402
-from core.config import DEFAULT_MODEL  # noqa: E402
+from core.catalog import DEFAULT_MODEL  # noqa: E402
 
 STSB = ROOT.parent / "shared" / "data" / "stsb" / "stsb-en-train.csv"
 GOAL = 0.95
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from core import inference
-    from core.models import load_model
+    from core.inference.models import load_model
+    from core.inference import search as inference
 
     model = load_model(args.model)
     texts = sentences(args.rows)

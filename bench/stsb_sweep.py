@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from core.config import TrainConfig
-    from core.training import TrainingJob
+    from core.training.job import TrainingJob
 
     work = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     data, n_train, n_dev = stsb_folder(work, args.rows, args.dev_rows)

@@ -34,7 +34,7 @@ AUTOTRAIN = {
 
 def curve(run_dir: Path) -> tuple[float, list[tuple[float, float]]]:
     """Baseline and [(seconds since training began, dev Spearman)] from a run's metrics.jsonl."""
-    from core.runs import RunFolder
+    from core.runs.folder import RunFolder
 
     evals = [m for m in RunFolder(run_dir).read_metrics() if "primary" in m]
     start = evals[0]["time"]  # training begins right after the baseline evaluation
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from core.config import TrainConfig
-    from core.training import TrainingJob
+    from core.training.job import TrainingJob
 
     work = Path(tempfile.mkdtemp(prefix="bench-ttq-"))
     data, n_train, n_dev = stsb_folder(work, args.rows, args.dev_rows)

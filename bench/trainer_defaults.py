@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import RESULTS, describe, write  # noqa: E402
-from core.config import DEFAULT_MODEL, TrainConfig  # noqa: E402
+from core.catalog import DEFAULT_MODEL  # noqa: E402
+from core.config import TrainConfig  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 HOLD_OUT = 0.2
@@ -180,7 +181,7 @@ def measures(model, study: str, extra: dict) -> dict[str, float]:
     """The held-out figures of a study."""
     from sentence_transformers.sentence_transformer import evaluation as ev
 
-    from core.label_neighbours import LabelNeighboursEvaluator
+    from core.training.label_neighbours import LabelNeighboursEvaluator
 
     out = {}
     if "stsb" in extra:
@@ -226,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("sbert_studio").setLevel(logging.WARNING)
     changes = dict(item.split("=", 1) for item in args.set) | ({"epochs": args.epochs} if args.epochs else {})
 
-    from core.models import load_model
-    from core.training import TrainingJob
+    from core.inference.models import load_model
+    from core.training.job import TrainingJob
 
     work = Path(tempfile.mkdtemp(prefix="bench-defaults-"))
     base_model = load_model(args.model)

@@ -19,12 +19,11 @@ from typing import Any
 
 import yaml
 
+from core.catalog import DEFAULT_MODEL
 from core.errors import ConfigError
 from core.recipes import GROUP_BY_LABEL, allowed_list, get_recipe, resolve_loss
 
-__all__ = ["DEFAULT_MODEL", "TrainConfig", "load_config", "resolve_precision"]
-
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+__all__ = ["TrainConfig", "load_config", "resolve_precision"]
 
 EVAL_STRATEGIES = ("no", "steps", "epoch")
 PRECISIONS = ("auto", "no", "fp16", "bf16")  # auto: bf16 on a GPU that has it, else fp32 (no)

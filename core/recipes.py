@@ -208,7 +208,7 @@ RECIPES: dict[str, Recipe] = {
             ("sentence1",),
             ("text",),
             "class",
-            # MNRL trains on pairs of texts of one label (core.prepare, label_pairs), batches never holding a
+            # MNRL trains on pairs of texts of one label (core.data.prepare, label_pairs), batches never holding a
             # label twice; it won on Banking77 where BatchAllTripletLoss wrecked the model (README, Defaults)
             (MNRL, "BatchAllTripletLoss", "BatchHardTripletLoss", "BatchSemiHardTripletLoss", "BatchHardSoftMarginTripletLoss"),
             "label_neighbours",

@@ -8,7 +8,7 @@ import pytest
 from conftest import rows_for, write_csv
 from live_app import serve_app
 
-from core.runs import RunFolder
+from core.runs.folder import RunFolder
 
 
 @pytest.fixture

@@ -10,14 +10,14 @@ import pytest
 import yaml
 from conftest import rows_for, write_csv
 
-from core.command import commands
 from core.config import TrainConfig, load_config
+from core.data.nli import nli_to_scored_pairs, nli_to_triplets
+from core.data.report_text import report_markdown
+from core.data.workspace import keep_file, save_table
 from core.errors import DataError
-from core.jobs import BusyError, JobRegistry
-from core.nli import nli_to_scored_pairs, nli_to_triplets
-from core.progress import before_after, format_seconds, loss_series, metric_series, progress, smooth
-from core.report_text import report_markdown
-from core.workspace import keep_file, save_table
+from core.runs.commands import commands
+from core.runs.progress import before_after, format_seconds, loss_series, metric_series, progress, smooth
+from core.training.jobs import BusyError, JobRegistry
 
 
 def test_progress_extrapolates_the_eta_from_the_time_per_training_step():
@@ -108,8 +108,8 @@ def test_nli_recipe_names_the_column_that_holds_no_labels():
 
 
 def test_hard_negative_mining_turns_pairs_into_triplets_with_a_real_model(tiny_model):
-    from core.hard_negatives import mine_triplets
-    from core.models import load_model
+    from core.data.hard_negatives import mine_triplets
+    from core.inference.models import load_model
 
     _, rows = rows_for("pair", 40)
     df = pd.DataFrame(rows, columns=["q", "a"])
@@ -126,7 +126,7 @@ def test_hard_negative_mining_turns_pairs_into_triplets_with_a_real_model(tiny_m
 def test_token_lengths_count_texts_longer_than_max_seq_length(tiny_model):
     from transformers import AutoTokenizer
 
-    from core.token_stats import token_lengths
+    from core.data.token_stats import token_lengths
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     stats = token_lengths(["the dog runs"] * 9 + ["the dog runs " * 40], tokenizer, 16)
@@ -151,7 +151,7 @@ def test_commands_give_yaml_that_loads_back_and_a_torchrun_line(tmp_path):
     path.write_text(out["yaml"])
     assert load_config(path) == config.replace(token=None)
     assert out["train"] == "sbert-studio train --config config.yaml"
-    assert out["torchrun"].startswith("torchrun --standalone --nproc_per_node gpu -m core.cli train --config")
+    assert out["torchrun"].startswith("torchrun --standalone --nproc_per_node gpu -m cli train --config")
     assert yaml.safe_load(out["yaml"])["epochs"] == 2
 
 
@@ -194,7 +194,7 @@ def test_a_second_run_is_refused_while_one_trains_naming_the_running_one(tiny_mo
 
 
 def test_data_report_text_summarises_many_classes_and_says_how_pairs_were_made(shared_data):
-    from core.data import load_training_data
+    from core.data.load import load_training_data
 
     data = load_training_data(TrainConfig(data_path=str(shared_data / "banking77" / "train.csv")))
     text = report_markdown(data.report)

@@ -11,9 +11,9 @@ import gradio as gr
 import pytest
 from bad_inputs import CASES, write_case
 
-from core.cli import main as cli_main
+from cli import main as cli_main
 from core.config import TrainConfig
-from core.data import load_training_data
+from core.data.load import load_training_data
 from core.errors import DataError
 from ui import data_tab
 

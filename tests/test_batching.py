@@ -7,7 +7,7 @@ import statistics
 
 from datasets import Dataset
 
-from core.batching import LengthGroupedBatchSampler, row_lengths
+from core.training.batching import LengthGroupedBatchSampler, row_lengths
 
 
 def table(n: int = 1000, seed: int = 0) -> Dataset:
@@ -62,7 +62,7 @@ def test_a_new_order_each_epoch_and_the_same_order_for_the_same_seed_and_epoch()
 
 def test_plain_batch_losses_get_length_grouped_batches_and_in_batch_negative_losses_keep_theirs():
     from core.recipes import LOSSES
-    from core.training import _sampler
+    from core.training.job import _sampler
 
     assert _sampler(LOSSES["CoSENTLoss"].sampler, True) is LengthGroupedBatchSampler
     assert _sampler(LOSSES["CoSENTLoss"].sampler, False) == "batch_sampler"
@@ -73,8 +73,8 @@ def test_plain_batch_losses_get_length_grouped_batches_and_in_batch_negative_los
 def test_pairs_made_from_labels_never_meet_a_row_of_their_label_in_a_batch():
     import pandas as pd
 
-    from core.batching import DistinctLabelBatchSampler
-    from core.prepare import label_pairs
+    from core.data.prepare import label_pairs
+    from core.training.batching import DistinctLabelBatchSampler
 
     rng = random.Random(1)
     rows = pd.DataFrame({"sentence1": [f"text {i}" for i in range(300)], "label": [rng.randrange(20) for _ in range(300)]})

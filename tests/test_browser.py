@@ -111,7 +111,7 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
 
 def test_playground_compares_a_finished_run_with_its_base_and_the_runs_tab_deletes_it(page, runs_root, tmp_path, tiny_model):
     from core.config import TrainConfig
-    from core.training import TrainingJob
+    from core.training.job import TrainingJob
 
     data = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 60)[1])
     job = TrainingJob(TrainConfig(data_path=str(data), model=tiny_model, batch_size=8), run_dir=str(runs_root / "demo-run"))

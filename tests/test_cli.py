@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import rows_for, write_csv
 
-from core.cli import main
+from cli import main
 
 BIN = Path(sys.executable).parent
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from core.config import DEFAULT_MODEL, TrainConfig, load_config, resolve_precision
+from core.catalog import DEFAULT_MODEL
+from core.config import TrainConfig, load_config, resolve_precision
 from core.errors import ConfigError
 
 
@@ -181,7 +182,7 @@ def test_a_batch_size_the_label_grouped_sampler_cannot_use_is_refused_with_the_f
 def test_a_suggested_trainer_is_checked_once_known(tmp_path, tiny_model):
     from conftest import rows_for, write_csv
 
-    from core.training import TrainingJob
+    from core.training.job import TrainingJob
 
     header, rows = rows_for("single_class")
     path = write_csv(tmp_path / "topics.csv", header, rows)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from core.runs import RunFolder
+from core.runs.folder import RunFolder
 
 
 @pytest.mark.slow
@@ -18,7 +18,7 @@ def test_torchrun_trains_with_ddp_on_cpu_and_only_rank_0_writes(tmp_path, data_f
     data = data_for("pair_score", 120)
     command = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "core.cli", "train", "--data-path", data, "--model", tiny_model, "--project-name", str(project),
+        "-m", "cli", "train", "--data-path", data, "--model", tiny_model, "--project-name", str(project),
         "--trainer", "pair_score", "--batch-size", "8", "--epochs", "1", "--max-seq-length", "32",
     ]  # fmt: skip
     env = os.environ | {"OMP_NUM_THREADS": "1"}

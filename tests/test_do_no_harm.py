@@ -13,9 +13,9 @@ import yaml
 from conftest import sentences
 
 from core.config import TrainConfig, load_config
-from core.label_neighbours import LabelNeighboursEvaluator
 from core.recipes import RECIPES
-from core.training import TrainingJob
+from core.training.job import TrainingJob
+from core.training.label_neighbours import LabelNeighboursEvaluator
 
 FAST = {"batch_size": 8, "max_seq_length": 32, "epochs": 1}
 
@@ -104,7 +104,7 @@ def worse_run(folder, model: str, **where) -> TrainConfig:
 def test_a_run_that_makes_the_model_worse_saves_the_base_model_and_says_so(tiny_model, tmp_path):
     from sentence_transformers import SentenceTransformer
 
-    from core.models import load_model
+    from core.inference.models import load_model
 
     run = tmp_path / "run"
     final = TrainingJob(worse_run(tmp_path, tiny_model), run_dir=str(run)).run()
@@ -122,8 +122,8 @@ def test_a_run_that_makes_the_model_worse_saves_the_base_model_and_says_so(tiny_
 
 
 def test_the_warning_reaches_the_playground_the_hub_tab_and_the_model_card(tiny_model, tmp_path, runs_root):
-    from core.hub import enrich_model_card
-    from core.run_index import model_choices, run_warning
+    from core.hub.push import enrich_model_card
+    from core.runs.index import model_choices, run_warning
     from ui.hub_tab import run_note
     from ui.playground_tab import model_note
 

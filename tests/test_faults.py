@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from core.config import TrainConfig
-from core.jobs import JobRegistry
-from core.run_index import list_runs
-from core.training import TrainingJob
+from core.runs.index import list_runs
+from core.training.job import TrainingJob
+from core.training.jobs import JobRegistry
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,11 +27,11 @@ def loadable(folder: Path) -> bool:
 
 
 def test_stop_during_the_baseline_evaluation_ends_stopped_with_the_base_model_saved(data_for, tiny_model, tmp_path, monkeypatch):
-    import core.training
+    import core.training.job
 
     run = tmp_path / "run"
     job = TrainingJob(TrainConfig(data_path=data_for("pair"), model=tiny_model, trainer="pair"), run_dir=str(run))
-    real = core.training.build_evaluator
+    real = core.training.job.build_evaluator
 
     def evaluator_that_is_stopped_midway(*args, **kwargs):
         evaluator = real(*args, **kwargs)
@@ -45,7 +45,7 @@ def test_stop_during_the_baseline_evaluation_ends_stopped_with_the_base_model_sa
         evaluator.__class__ = Stopping
         return evaluator
 
-    monkeypatch.setattr(core.training, "build_evaluator", evaluator_that_is_stopped_midway)
+    monkeypatch.setattr(core.training.job, "build_evaluator", evaluator_that_is_stopped_midway)
     final = job.run()
     assert final["state"] == "stopped" and final["step"] == 0 and final["baseline"] is not None
     assert [e["step"] for e in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())] == [0]  # the baseline kept
@@ -92,7 +92,7 @@ def test_a_process_killed_mid_run_shows_as_interrupted_and_keeps_its_metrics_and
     run = runs_root / "killed"
     env = {**os.environ, "SBERT_STUDIO_RUNS": str(runs_root)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "train", "--data-path", data_for("pair", 400), "--model", tiny_model,
+        [sys.executable, "-m", "cli", "train", "--data-path", data_for("pair", 400), "--model", tiny_model,
          "--trainer", "pair", "--epochs", "200", "--batch-size", "4", "--eval-steps", "20", "--logging-steps", "5",
          "--project-name", str(run)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -17,8 +17,8 @@ from conftest import rows_for, write_csv
 from fake_hub import FakeHub, serve_fake_hub
 
 from core.config import TrainConfig
-from core.hub import CARD_MARKER
-from core.training import TrainingJob
+from core.hub.push import CARD_MARKER
+from core.training.job import TrainingJob
 from ui import hub_tab
 
 TOKEN = "hf_TopSecretToken123456"
@@ -88,7 +88,7 @@ def test_the_console_script_pushes_at_the_end_with_the_token_from_hf_token(hub, 
     data = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 40)[1])
     env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"} | {"HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN}
     done = subprocess.run(
-        [sys.executable, "-m", "core.cli", "train", "--data-path", str(data), "--model", tiny_model,
+        [sys.executable, "-m", "cli", "train", "--data-path", str(data), "--model", tiny_model,
          "--project-name", str(runs_root / "cli-run"), "--push-to-hub", "--username", "alice"],
         capture_output=True, text=True, timeout=300, cwd=ROOT, env=env,
     )  # fmt: skip
@@ -100,26 +100,26 @@ def test_the_console_script_pushes_at_the_end_with_the_token_from_hf_token(hub, 
 
 
 def test_on_a_space_runs_go_to_persistent_storage_and_local_models_stay_in_the_runs_folder(monkeypatch, tmp_path, tiny_model):
-    import core.runs
+    import core.environment
     from core.errors import ModelError
-    from core.models import resolve_model
+    from core.inference.models import resolve_model
 
     monkeypatch.setenv("SPACE_ID", "someone/sbert-studio")
     monkeypatch.delenv("SBERT_STUDIO_RUNS", raising=False)
-    monkeypatch.setattr(core.runs, "SPACE_STORAGE", tmp_path / "data")
+    monkeypatch.setattr(core.environment, "SPACE_STORAGE", tmp_path / "data")
     (tmp_path / "data").mkdir()
-    assert core.runs.runs_root() == tmp_path / "data" / "runs"
+    assert core.environment.runs_root() == tmp_path / "data" / "runs"
     with pytest.raises(ModelError, match="on a Space, a local model must be the model folder of a run"):
         resolve_model(tiny_model)
 
 
 def test_on_a_space_a_busy_studio_names_the_holder_and_suggests_duplicating(monkeypatch, runs_root, tmp_path, tiny_model):
-    from core.jobs import BusyError, JobRegistry
+    from core.training.jobs import BusyError, JobRegistry
 
     monkeypatch.setenv("SPACE_ID", "someone/sbert-studio")
     data = str(write_csv(tmp_path / "p.csv", *rows_for("pair_score", 200)))
     registry = JobRegistry()
-    monkeypatch.setattr("core.models.on_space", lambda: False)  # the tiny model lives outside the runs folder
+    monkeypatch.setattr("core.inference.models.on_space", lambda: False)  # the tiny model lives outside the runs folder
     first = registry.start(TrainConfig(data_path=data, model=tiny_model, epochs=50, batch_size=4), owner="alice")
     try:
         with pytest.raises(BusyError, match="started by alice.*duplicate the Space.*someone/sbert-studio\\?duplicate=true"):

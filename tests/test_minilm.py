@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import DEFAULT_MODEL, TrainConfig
-from core.training import TrainingJob
+from core.catalog import DEFAULT_MODEL
+from core.config import TrainConfig
+from core.training.job import TrainingJob
 
 
 @pytest.mark.slow

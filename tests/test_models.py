@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from core.config import DEFAULT_MODEL
+from core.catalog import DEFAULT_MODEL
 from core.errors import ModelError
-from core.models import load_model, resolve_model
+from core.inference.models import load_model, resolve_model
 
 
 def test_the_default_model_resolves_to_the_bundled_copy():
@@ -76,7 +76,7 @@ def test_remote_code_is_off_unless_asked_and_asking_warns(tiny_model, monkeypatc
     import sentence_transformers
 
     from core.config import TrainConfig
-    from core.models import load_model
+    from core.inference.models import load_model
 
     seen = []
     real = sentence_transformers.SentenceTransformer

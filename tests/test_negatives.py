@@ -8,13 +8,13 @@ import pytest
 from conftest import sentences
 
 from core.config import TrainConfig
-from core.data import load_training_data
+from core.data.load import load_training_data
+from core.data.report_text import report_markdown
+from core.data.roles import suggest_roles, suggest_trainer
 from core.errors import DataError
-from core.evaluation import MAX_DISTRACTORS, retrieval_task
 from core.recipes import RECIPES
-from core.report_text import report_markdown
-from core.roles import suggest_roles, suggest_trainer
-from core.training import TrainingJob
+from core.training.evaluation import MAX_DISTRACTORS, retrieval_task
+from core.training.job import TrainingJob
 
 
 def labelled_table(queries: int = 30, candidates: int = 5, seed: int = 0) -> pd.DataFrame:
@@ -125,7 +125,7 @@ def test_a_table_of_texts_and_a_repeated_label_is_single_class_whatever_the_labe
     intents = ["card_arrival", "lost_card", "top_up_failed", "exchange_rate"]
     df = pd.DataFrame({"utterance": texts, "intent": [intents[i % 4] for i in range(120)]})
     assert suggest_trainer(df) == "single_class"
-    from core.roles import suggestion_reason
+    from core.data.roles import suggestion_reason
 
     assert "column 'intent' looks like a label" in suggestion_reason(df, "single_class", {"target": "intent"})
 

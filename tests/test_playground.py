@@ -11,9 +11,9 @@ import pytest
 from conftest import rows_for, write_csv
 
 from core.config import TrainConfig
-from core.inference import clean_texts
-from core.run_index import list_runs, model_choices, run_path
-from core.training import TrainingJob
+from core.inference.search import clean_texts
+from core.runs.index import list_runs, model_choices, run_path
+from core.training.job import TrainingJob
 from ui import playground_tab as pg
 from ui import runs_tab
 
@@ -53,7 +53,7 @@ def test_similarity_matrices_are_square_heatmaps(tiny_model):
 
 
 def test_search_marks_rank_changes_and_reuses_the_corpus_embeddings(run, tiny_model, monkeypatch):
-    from core.model_cache import cached_model
+    from core.inference.cache import cached_model
 
     corpus = "\n".join(f"{s} number {i}" for i, s in enumerate(["the dog runs", "a cat sleeps", "the car drives"] * 20))
     hits, base = pg.compare_search(str(run / "model"), tiny_model, corpus, "a dog", 5, None, progress=quiet)
@@ -155,7 +155,7 @@ def test_run_names_cannot_point_outside_the_runs_folder(runs_root):
 def test_deleting_a_run_drops_its_loaded_model_however_the_path_is_written_and_only_its_own(tiny_model, tmp_path, monkeypatch):
     import shutil
 
-    from core import model_cache
+    from core.inference import cache as model_cache
 
     for name in ("demo", "demo-2"):
         shutil.copytree(tiny_model, tmp_path / "runs" / name / "model")

@@ -7,10 +7,10 @@ import pytest
 from conftest import rows_for, write_csv
 
 from core.config import TrainConfig
-from core.data import count_classes, load_training_data
+from core.data.load import count_classes, load_training_data
+from core.data.roles import suggest_roles, suggest_trainer
 from core.errors import DataError
 from core.recipes import LOSSES, RECIPES
-from core.roles import suggest_roles, suggest_trainer
 
 
 def table(trainer: str, n: int = 40) -> pd.DataFrame:

@@ -12,9 +12,9 @@ from conftest import rows_for, write_csv
 from live_app import serve_app
 
 from core.config import TrainConfig
+from core.data.workspace import confine
 from core.errors import ConfigError
-from core.jobs import registry
-from core.workspace import confine
+from core.training.jobs import registry
 
 
 def test_the_server_serves_no_file_of_the_machine(runs_root, tmp_path):
@@ -49,7 +49,7 @@ def test_on_a_space_only_the_person_who_started_a_run_may_stop_or_delete_it(monk
     from ui import runs_tab, train_tab
 
     monkeypatch.setenv("SPACE_ID", "someone/sbert-studio")
-    monkeypatch.setattr("core.models.on_space", lambda: False)  # the tiny model lives outside the runs folder
+    monkeypatch.setattr("core.inference.models.on_space", lambda: False)  # the tiny model lives outside the runs folder
     data = str(write_csv(tmp_path / "p.csv", *rows_for("pair_score", 200)))
     job = registry.start(TrainConfig(data_path=data, model=tiny_model, epochs=50, batch_size=4), owner="alice")
     try:

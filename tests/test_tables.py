@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from conftest import write_csv, write_jsonl
 
+from core.data.tables import read_file, read_source
 from core.errors import DataError
-from core.tables import read_file, read_source
 
 ROWS = [["A man plays a guitar.", "Someone plays music.", 4.5], ["A dog runs.", "A cat sleeps.", 0.5]]
 
@@ -137,7 +137,7 @@ def test_a_hub_dataset_id_offline_fails_at_once_naming_the_dataset():
 
 
 def test_a_file_is_parsed_once_until_it_changes(tmp_path, monkeypatch):
-    from core import tables
+    from core.data import tables
 
     path = tmp_path / "pairs.csv"
     path.write_text("sentence1,sentence2\na b,c d\ne f,g h\n", encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 from core.config import TrainConfig
 from core.errors import RunFolderError
 from core.recipes import RECIPES
-from core.training import TrainingJob
+from core.training.job import TrainingJob
 
 FAST = {"epochs": 1, "batch_size": 8, "max_seq_length": 32, "eval_steps": 3}
 
@@ -108,7 +108,7 @@ def test_stop_before_the_baseline_saves_the_base_model_and_trains_nothing(data_f
 
 
 def test_an_exception_in_the_training_thread_ends_in_failed_with_the_error(data_for, tiny_model, tmp_path, monkeypatch):
-    from core.trainer_events import StudioCallback
+    from core.training.callback import StudioCallback
 
     def explode(self, args, state, control, **kwargs):
         if state.global_step >= 2:
@@ -189,7 +189,7 @@ def test_matryoshka_with_softmax_loss_is_refused_with_the_reason(data_for, tiny_
 
 def test_the_softmax_accuracy_evaluator_refuses_truncated_embeddings():
     from core.errors import ConfigError
-    from core.softmax_accuracy import SoftmaxAccuracyEvaluator
+    from core.training.softmax_accuracy import SoftmaxAccuracyEvaluator
 
     with pytest.raises(ConfigError, match="SoftmaxLoss's classifier takes full-size embeddings"):
         SoftmaxAccuracyEvaluator(["a"], ["b"], [0], softmax_loss=None, truncate_dim=16)

@@ -14,12 +14,12 @@ from types import SimpleNamespace
 import gradio as gr
 import pandas as pd
 
+from core.data.roles import suggest_roles, suggest_trainer, suggestion_reason
+from core.data.tables import read_source
+from core.data.workspace import EXAMPLES_DIR, keep_file, readable_on_space
+from core.environment import on_space
 from core.errors import DataError, StudioError
 from core.recipes import RECIPES, get_recipe
-from core.roles import suggest_roles, suggest_trainer, suggestion_reason
-from core.runs import on_space
-from core.tables import read_source
-from core.workspace import EXAMPLES_DIR, keep_file, readable_on_space
 from ui.errors import friendly
 from ui.form import NONE, Form
 
@@ -114,7 +114,7 @@ def _shown(data_path: str) -> tuple:
         roles.get("sentence2") or NONE,
     )
     recipe_columns = [gr.update(choices=_choices(columns), value=guess) for guess in guesses]
-    from core.data import count_classes
+    from core.data.load import count_classes
     from ui.model_tab import loss_update
 
     return (
@@ -168,7 +168,7 @@ def set_validation(file_path: str | None) -> tuple[str | None, str]:
 @friendly
 def make_nli(data_path: str, premise: str, hypothesis: str, label: str, output: str) -> tuple:
     """NLI rows -> a new triplet or scored-pair table, saved in the datasets folder and opened."""
-    from core.nli import nli_to_scored_pairs, nli_to_triplets
+    from core.data.nli import nli_to_scored_pairs, nli_to_triplets
 
     df = _table(data_path)
     if output == "scored pairs":
@@ -181,8 +181,8 @@ def make_nli(data_path: str, premise: str, hypothesis: str, label: str, output: 
 @friendly
 def make_mined(data_path: str, anchor: str, positive: str, negatives: float, model_ref: str, progress=TQDM_PROGRESS):
     """(anchor, positive) pairs -> triplets with hard negatives mined by the chosen base model."""
-    from core.hard_negatives import mine_triplets
-    from core.model_cache import cached_model
+    from core.data.hard_negatives import mine_triplets
+    from core.inference.cache import cached_model
 
     df = _table(data_path)
     progress(0.0, desc=f"loading {model_ref}")
@@ -200,7 +200,7 @@ def _table(data_path: str) -> pd.DataFrame:
 
 
 def _made(made: pd.DataFrame, report: dict, name: str) -> tuple:
-    from core.workspace import save_table
+    from core.data.workspace import save_table
 
     path = save_table(made, name)
     facts = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.items() if not isinstance(v, dict))
@@ -215,11 +215,11 @@ def check(form: Form, values: dict, *, load: bool = True) -> str:
     Token lengths need the model's tokenizer: `load` loads the chosen model (the "Check data"
     button); otherwise they are measured only when that model is already loaded.
     """
-    from core.data import load_training_data
-    from core.model_cache import cached_model, peek_model
-    from core.models import model_token_limit
-    from core.report_text import report_markdown
-    from core.token_stats import token_lengths
+    from core.data.load import load_training_data
+    from core.data.report_text import report_markdown
+    from core.data.token_stats import token_lengths
+    from core.inference.cache import cached_model, peek_model
+    from core.inference.models import model_token_limit
 
     config = form.config(values)
     if not config.data_path:

@@ -2,7 +2,7 @@
 
 Reads: the run picked, the token (a password box, else $HF_TOKEN, else the Space's Hugging Face
 login), the repo id, the private toggle, the commit message. Writes: the model card section of
-the run's model (core.hub) and the Hub repo. The token is used for the call and dropped: it is
+the run's model (core.hub.push) and the Hub repo. The token is used for the call and dropped: it is
 never written, logged or sent back to the page; a failed push can be retried at once.
 """
 
@@ -13,10 +13,10 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from core.environment import on_space
 from core.errors import RunFolderError
-from core.hub import HubError, default_repo_id, push_run, whoami
-from core.run_index import list_runs, run_path, run_warning
-from core.runs import on_space
+from core.hub.push import HubError, default_repo_id, push_run, whoami
+from core.runs.index import list_runs, run_path, run_warning
 from ui import runs_tab
 from ui.errors import friendly
 
@@ -28,7 +28,7 @@ def _runs() -> list[str]:
 
 
 def _token(token: str | None, oauth) -> str | None:
-    """The password box, else the Space login's token, else None (core.hub then reads $HF_TOKEN)."""
+    """The password box, else the Space login's token, else None (core.hub.push then reads $HF_TOKEN)."""
     if token and token.strip():
         return token.strip()
     return getattr(oauth, "token", None)

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from core.tables import read_source
+from core.data.tables import read_source
 from ui import data_tab, hub_tab, model_tab, playground_tab, runs_tab, train_tab
 from ui.errors import friendly
 from ui.form import Form
@@ -127,8 +127,8 @@ def _wire_model(form: Form, data, model) -> None:
     @friendly
     def trainer_picked(trainer: str, data_path: str) -> list:
         """The person chose a trainer type: roles suggested again for it (the table is re-read)."""
+        from core.data.roles import suggest_roles
         from core.recipes import get_recipe
-        from core.roles import suggest_roles
 
         suggested = None
         if data_path and trainer:

@@ -10,11 +10,11 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from core.command import commands
-from core.config import DEFAULT_MODEL, load_config
+from core.catalog import CURATED_MODELS, DEFAULT_MODEL
+from core.config import load_config
 from core.errors import ConfigError
-from core.model_cache import CURATED_MODELS
 from core.recipes import RECIPES, default_loss
+from core.runs.commands import commands
 from ui.errors import friendly
 from ui.form import ADVANCED, BASIC, Form, param_component
 
@@ -26,7 +26,7 @@ TRAINER_DEFAULTS = ("lr", "epochs", "batch_size")  # fields each trainer type se
 @friendly
 def describe_model(ref: str) -> str:
     """Load the model (kept in memory for reuse) and list its facts."""
-    from core.model_cache import cached_model, model_facts
+    from core.inference.cache import cached_model, model_facts
 
     ref = (ref or "").strip()
     if not ref:

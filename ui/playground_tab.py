@@ -2,7 +2,7 @@
 
 Reads: the two models picked (any finished run, a base model, a local folder), texts typed or a
 corpus (pasted, a column of an uploaded table, or a run's training texts). Writes nothing on
-disk; corpus embeddings are kept in memory (core.inference) so a repeated query is fast.
+disk; corpus embeddings are kept in memory (core.inference.search) so a repeated query is fast.
 The `similarity` and `search` handlers take the model reference as their first input, so they
 work from gradio_client too.
 """
@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.config import DEFAULT_MODEL
+from core.catalog import DEFAULT_MODEL
 from core.errors import DataError
-from core.inference import clean_texts, corpus_embeddings, pair_similarity, project_2d, search, similarity_matrix
-from core.run_index import base_model_of, model_choices
+from core.inference.search import clean_texts, corpus_embeddings, pair_similarity, project_2d, search, similarity_matrix
+from core.runs.folder import RunFolder
+from core.runs.index import base_model_of, model_choices
 from ui.errors import friendly
 
 __all__ = ["build", "compare_search", "compare_similarity", "corpus_from_table", "draw_map", "matrices", "pick_model"]
@@ -29,7 +30,7 @@ PROGRESS = gr.Progress()  # a handler default: gradio fills it in
 
 
 def _model(ref: str):
-    from core.model_cache import cached_model
+    from core.inference.cache import cached_model
 
     ref = (ref or "").strip()
     if not ref:
@@ -103,7 +104,7 @@ def compare_search(
 @friendly
 def corpus_from_table(file_path: str | None, column: str | None) -> tuple:
     """Load a column of an uploaded table as the corpus (and its other columns as label choices for the map)."""
-    from core.tables import read_file
+    from core.data.tables import read_file
 
     if not file_path:
         return None, "", gr.update(choices=[], value=None), gr.update(choices=[], value=None)
@@ -124,17 +125,15 @@ def corpus_from_table(file_path: str | None, column: str | None) -> tuple:
 @friendly
 def corpus_from_run(model_ref: str) -> tuple[list[str], str]:
     """The training texts of the run whose model is picked (every text role, de-duplicated)."""
-    from pathlib import Path
-
     from core.config import load_config
-    from core.data import load_training_data
+    from core.data.load import load_training_data
 
-    config_path = Path(model_ref or "").parent / "config.yaml"
-    if Path(model_ref or "").name != "model" or not config_path.is_file():
+    folder = RunFolder.of_model(model_ref)
+    if folder is None:
         raise DataError("pick a run in the model picker first: its training texts become the corpus")
-    data = load_training_data(load_config(config_path))
+    data = load_training_data(load_config(folder.config_path))
     texts = list(dict.fromkeys(t for role in data.recipe.roles for t in data.prepared.train[role]))
-    return texts, f"Corpus: **{len(texts):,}** distinct training texts of run `{config_path.parent.name}`."
+    return texts, f"Corpus: **{len(texts):,}** distinct training texts of run `{folder.name}`."
 
 
 @friendly
@@ -143,7 +142,7 @@ def draw_map(model_ref: str, corpus_text: str, loaded, label_column: str | None,
     corpus = _corpus(corpus_text, loaded)
     colours = None
     if label_column and label_column != "(clusters)" and table_path and not (corpus_text or "").strip():
-        from core.tables import read_file
+        from core.data.tables import read_file
 
         df, _ = read_file(table_path)
         colours = [str(v) for v in df[label_column].tolist()][: len(corpus)]
@@ -183,7 +182,7 @@ def pick_model(model_ref: str) -> dict:
 
 def model_note(model_ref: str) -> str:
     """The picked run's warning (training did not beat its base model), else nothing."""
-    from core.run_index import run_warning
+    from core.runs.index import run_warning
 
     warning = run_warning(model_ref or "")
     return f"**Warning:** {warning}" if warning else ""

@@ -1,6 +1,6 @@
 """Tab 5, Runs: every run in the runs folder; compare curves; reuse a config; open, download or delete a run.
 
-Reads the runs folder (core.run_index). Writes: the form (a run's config loaded back), the
+Reads the runs folder (core.runs.index). Writes: the form (a run's config loaded back), the
 playground's pickers, a zip of a model in a temporary folder, and, after confirmation, deletes a
 run folder (never one that is still working).
 """
@@ -18,9 +18,9 @@ import plotly.graph_objects as go
 
 from core.config import load_config
 from core.errors import RunFolderError
-from core.progress import format_seconds, metric_series
-from core.run_index import delete_run, list_runs, run_path, zip_model
-from core.runs import RunFolder
+from core.runs.folder import RunFolder
+from core.runs.index import delete_run, list_runs, run_path, zip_model
+from core.runs.progress import format_seconds, metric_series
 from ui.errors import friendly
 from ui.form import Form
 from ui.plots import LAYOUT
@@ -72,18 +72,18 @@ def curves(names: list[str] | None) -> go.Figure | None:
 @friendly
 def load_into_form(form: Form, name: str) -> dict:
     """The run's config.yaml back in the form, to train again or change it."""
-    config = load_config(run_path(name) / "config.yaml")
+    config = load_config(RunFolder(run_path(name)).config_path)
     gr.Info(f"The settings of {name} are in the form; check the Data and Model tabs, then train.")
     return form.updates(config.replace(project_name=None))  # a new run gets a new folder
 
 
 @friendly
 def open_in_playground(name: str) -> tuple:
-    path = run_path(name)
-    if not (path / "model" / "modules.json").is_file():
+    folder = RunFolder(run_path(name))
+    if not folder.has_model:
         raise RunFolderError(f"run '{name}' has no saved model; only an ended run can be opened in the playground")
-    base = load_config(path / "config.yaml").model
-    model = str(path / "model")
+    base = load_config(folder.config_path).model
+    model = str(folder.model_dir)
     return gr.update(value=model, choices=None), gr.update(value=base), gr.Tabs(selected="playground")
 
 
@@ -98,7 +98,7 @@ def download(name: str) -> str:
 @friendly
 def delete(name: str, confirmed: bool, profile: gr.OAuthProfile | None = None) -> tuple:
     """Delete a run after the confirmation box is ticked; the list is refreshed. On a Space, only its owner may."""
-    from core.model_cache import forget
+    from core.inference.cache import forget
     from ui.train_tab import check_owner
 
     if not name:

@@ -1,7 +1,7 @@
 """Tab 3, Train: start and stop a run, watch it live, read the before/after at the end.
 
 Reads: the whole form (start), the run shown (`run_dir` state). Writes: nothing on disk itself;
-the job (core.jobs) writes the run folder, and a `gr.Timer` re-reads it once a second while the
+the job (core.training.jobs) writes the run folder, and a `gr.Timer` re-reads it once a second while the
 run trains (the timer is off when nothing runs). Loading the page re-attaches to the job that
 trains, or shows the last one.
 """
@@ -17,11 +17,12 @@ import gradio as gr
 import pandas as pd
 from gradio.components.plot import PlotData
 
-from core.jobs import registry
-from core.progress import before_after, loss_series, metric_series, progress
-from core.run_state import TERMINAL_STATES
-from core.runs import RunFolder, on_space
-from core.workspace import confine
+from core.data.workspace import confine
+from core.environment import on_space
+from core.runs.folder import RunFolder
+from core.runs.progress import before_after, loss_series, metric_series, progress
+from core.runs.state import TERMINAL_STATES
+from core.training.jobs import registry
 from ui.errors import friendly
 from ui.form import Form
 from ui.plots import loss_figure, metric_figure, metric_title
@@ -72,10 +73,12 @@ def _render(run_dir: str | None) -> tuple[tuple, tuple]:
         status += f"\n\n**Warning:** {snap['warning']}"
     elif snap.get("notice"):
         status += f"\n\n**Note:** {snap['notice']}"
-    version = (str(folder.path), state, _size(folder.path / "metrics.jsonl"), _size(folder.path / "log.txt"))
+    version = (str(folder.path), state, _size(folder.metrics_path), _size(folder.log_path))
     keys = (snap.get("primary_key"), snap.get("primary_metric"), snap.get("baseline"))
     loss_plot, metric_plot, log, table = _drawn(*version, *keys)
-    where = f"Run folder: `{folder.path.resolve()}`" + (" · model in `model/`" if (folder.path / "model").is_dir() else "")
+    where = f"Run folder: `{folder.path.resolve()}`" + (
+        f" · model in `{folder.model_dir.name}/`" if folder.model_dir.is_dir() else ""
+    )
     return version, (status, _bar(snap), loss_plot, metric_plot, log, table, where)
 
 
@@ -95,10 +98,7 @@ def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_k
     losses, metrics = loss_series(events), metric_series(events)
     loss_plot = _serialised(loss_figure(losses)) if losses["step"] else None
     metric_plot = _serialised(metric_figure(metrics, title, baseline)) if metrics["step"] else None
-    try:
-        log = "\n".join((folder.path / "log.txt").read_text(encoding="utf-8").splitlines()[-LOG_LINES:])
-    except FileNotFoundError:
-        log = ""
+    log = folder.log_tail(LOG_LINES)
     table = None
     if state in TERMINAL_STATES:
         rows = before_after(events, primary_key)

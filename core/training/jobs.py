@@ -8,17 +8,16 @@ naming the running one: two runs on one GPU would both crawl or run out of memor
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import TYPE_CHECKING
 
 from core.config import TrainConfig
+from core.environment import on_space, space_duplicate_url
 from core.errors import StudioError
-from core.run_state import TERMINAL_STATES
-from core.runs import on_space
+from core.runs.state import TERMINAL_STATES
 
 if TYPE_CHECKING:
-    from core.training import TrainingJob
+    from core.training.job import TrainingJob
 
 __all__ = ["BusyError", "JobRegistry", "registry"]
 
@@ -43,7 +42,7 @@ class JobRegistry:
             BusyError: another run is still training (its name and progress are in the message).
             ConfigError, RunFolderError: from the job's own checks; nothing is started.
         """
-        from core.training import TrainingJob  # imports torch; kept off the app's start-up path
+        from core.training.job import TrainingJob  # imports torch; kept off the app's start-up path
 
         with self._lock:
             running = self._running()
@@ -56,7 +55,7 @@ class JobRegistry:
                 if on_space():
                     hint = (
                         "this Space trains one run at a time; wait until it ends, or duplicate the Space to train your own: "
-                        f"https://huggingface.co/spaces/{os.environ['SPACE_ID']}?duplicate=true"
+                        f"{space_duplicate_url()}"
                     )
                 raise BusyError(f"the studio is busy: run '{running.folder.name}'{by} is still training ({where}); {hint}")
             job = TrainingJob(config)

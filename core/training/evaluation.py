@@ -14,7 +14,7 @@ Every evaluator must tell a better model from a worse one on the person's task:
 - pair_class: BinaryClassificationEvaluator (average precision) for two classes, else the accuracy
   of SoftmaxLoss's classifier.
 - single_class: are a validation text's nearest training texts of its label? ndcg@10 of same-label
-  neighbours and 5-NN accuracy (core.label_neighbours); random easy triplets, the old measure,
+  neighbours and 5-NN accuracy (core.training.label_neighbours); random easy triplets, the old measure,
   rose while a model got worse at this.
 
 With Matryoshka dims, one evaluator per dimension; the primary metric is the full dimension's.
@@ -85,11 +85,11 @@ def _one(recipe, valid, train, name, dim, loss, num_labels, batch_size, seed, va
             return ev.BinaryClassificationEvaluator(
                 list(valid["sentence1"]), list(valid["sentence2"]), list(valid["label"]), **common
             )
-        from core.softmax_accuracy import SoftmaxAccuracyEvaluator
+        from core.training.softmax_accuracy import SoftmaxAccuracyEvaluator
 
         return SoftmaxAccuracyEvaluator(list(valid["sentence1"]), list(valid["sentence2"]), list(valid["label"]), loss, **common)
     if kind == "label_neighbours":
-        from core.label_neighbours import LabelNeighboursEvaluator
+        from core.training.label_neighbours import LabelNeighboursEvaluator
 
         return LabelNeighboursEvaluator(
             list(valid["sentence1"]), list(valid["label"]), list(train["sentence1"]), list(train["label"]), seed=seed, **common

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.data.roles import SYNONYMS
 from core.errors import DataError
-from core.roles import SYNONYMS
 
 __all__ = ["ReadInfo", "read_file", "read_source"]
 
@@ -85,7 +85,7 @@ def read_source(data_path: str, split: str) -> tuple[pd.DataFrame, ReadInfo]:
             f"{split}.csv, or the path of the validation file"
         )
     if _looks_like_hub_id(data_path):
-        from core.hub_data import read_hub_split
+        from core.data.hub_source import read_hub_split
 
         return read_hub_split(data_path, split)
     raise DataError(f"data file '{data_path}' not found; check the path (relative paths start at {Path.cwd()})")

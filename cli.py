@@ -1,4 +1,4 @@
-"""The console script: `sbert-studio train` (and `python -m core.cli train`, also under torchrun).
+"""The console script: `sbert-studio train` (and `python -m cli train`, also under torchrun).
 
 Flags are named like AutoTrain's sentence-transformers trainer, so its documented commands run
 with `autotrain sentence-transformers --train` replaced by `sbert-studio train`. `--config F`
@@ -101,7 +101,7 @@ def _console_logging() -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from core.training import TrainingJob
+    from core.training.job import TrainingJob
 
     given = {k: v for k, v in vars(args).items() if k not in ("command", "config", "train", "backend")}
     config = load_config(args.config) if args.config else TrainConfig()
@@ -134,7 +134,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _push(run_dir, config: TrainConfig) -> bool:
     """Push a finished run to `<username>/<run name>` (username from the token when not given)."""
-    from core.hub import HubError, default_repo_id, push_run, whoami
+    from core.hub.push import HubError, default_repo_id, push_run, whoami
 
     try:
         user = config.username or whoami(config.token)

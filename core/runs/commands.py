@@ -19,5 +19,5 @@ def commands(config: TrainConfig, config_file: str = "config.yaml") -> dict[str,
         "yaml": config.to_yaml(),
         "train": f"sbert-studio train --config {path}",
         # `--nproc_per_node gpu` starts one process per visible GPU; the trainer runs DDP across them
-        "torchrun": f"torchrun --standalone --nproc_per_node gpu -m core.cli train --config {path}",
+        "torchrun": f"torchrun --standalone --nproc_per_node gpu -m cli train --config {path}",
     }

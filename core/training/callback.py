@@ -8,8 +8,8 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from core.run_state import RunState
-from core.runs import RunFolder
+from core.runs.folder import RunFolder
+from core.runs.state import RunState
 
 __all__ = ["StudioCallback", "eval_event"]
 

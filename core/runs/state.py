@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-from core.runs import RunFolder
+from core.runs.folder import RunFolder
 
 __all__ = ["TERMINAL_STATES", "RunState"]
 

@@ -11,15 +11,12 @@ The token is passed to huggingface_hub and nowhere else: never written, logged o
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-import yaml
-
 from core.errors import StudioError
-from core.hub_access import ensure_hub_reachable
-from core.runs import RunFolder
+from core.hub.access import ensure_hub_reachable
+from core.runs.folder import RunFolder
 
 __all__ = ["CARD_MARKER", "HubError", "default_repo_id", "enrich_model_card", "hub_token", "push_run", "whoami"]
 
@@ -84,11 +81,8 @@ def enrich_model_card(run_dir: str | Path) -> Path:
     if CARD_MARKER in text:
         return card
     status = folder.read_status() or {}
-    config = yaml.safe_load((folder.path / "config.yaml").read_text(encoding="utf-8")) or {}
-    try:
-        report = json.loads((folder.path / "data_report.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        report = {}
+    config = folder.read_config()
+    report = folder.read_report()
     rows = report.get("rows_kept", {})
     params = ", ".join(f"{k} {config.get(k)}" for k in ("epochs", "batch_size", "lr", "warmup_ratio", "max_seq_length", "seed"))
     before, after = status.get("baseline"), status.get("final")
@@ -125,11 +119,11 @@ def push_run(
     Raises:
         HubError: no model yet, no token, a malformed repo id, or the Hub's refusal (each its own message).
     """
-    from core.models import load_model
+    from core.inference.models import load_model
 
     folder = RunFolder(run_dir)
     status = folder.read_status() or {}
-    if not (folder.model_dir / "modules.json").is_file():
+    if not folder.has_model:
         raise HubError(f"run '{folder.name}' has no saved model (state {status.get('state')}); only an ended run can be pushed")
     token = hub_token(token)
     if not token:

@@ -17,27 +17,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core.environment import runs_root
 from core.errors import RunFolderError
 
-__all__ = ["RUNS_ENV", "SPACE_STORAGE", "RunFolder", "is_main_process", "new_run_dir", "on_space", "runs_root"]
+__all__ = ["RunFolder", "is_main_process", "new_run_dir"]
 
-RUNS_ENV = "SBERT_STUDIO_RUNS"
-RUN_FILES = ("config.yaml", "status.json", "metrics.jsonl", "data_report.json", "model")
-SPACE_STORAGE = Path("/data")  # a Hugging Face Space's persistent storage, when it has some
-
-
-def on_space() -> bool:
-    """True when running as a Hugging Face Space (the Space runtime sets SPACE_ID)."""
-    return bool(os.environ.get("SPACE_ID"))
-
-
-def runs_root() -> Path:
-    """Where runs live: $SBERT_STUDIO_RUNS, else /data/runs on a Space with storage, else ./runs."""
-    if os.environ.get(RUNS_ENV):
-        return Path(os.environ[RUNS_ENV])
-    if on_space() and SPACE_STORAGE.is_dir():
-        return SPACE_STORAGE / "runs"
-    return Path("runs")
+# The run folder's files: every name is written here once and read through RunFolder.
+CONFIG_FILE = "config.yaml"
+STATUS_FILE = "status.json"
+METRICS_FILE = "metrics.jsonl"
+REPORT_FILE = "data_report.json"
+LOG_FILE = "log.txt"
+MODEL_DIR = "model"
+CHECKPOINTS_DIR = "checkpoints"
+MODEL_MARKER = "modules.json"  # a folder holding this is a saved sentence-transformers model
+RUN_FILES = (CONFIG_FILE, STATUS_FILE, METRICS_FILE, REPORT_FILE, MODEL_DIR)
 
 
 def new_run_dir(trainer: str | None) -> Path:
@@ -67,13 +61,67 @@ class RunFolder:
     def name(self) -> str:
         return self.path.name
 
+    @classmethod
+    def of_model(cls, model_ref: str | Path | None) -> RunFolder | None:
+        """The run whose model folder `model_ref` is (`<run>/model` with the run's config.yaml beside it), else None."""
+        path = Path(model_ref or "")
+        if path.name != MODEL_DIR or not (path.parent / CONFIG_FILE).is_file():
+            return None
+        return cls(path.parent)
+
     @property
     def model_dir(self) -> Path:
-        return self.path / "model"
+        return self.path / MODEL_DIR
 
     @property
     def checkpoints_dir(self) -> Path:
-        return self.path / "checkpoints"
+        return self.path / CHECKPOINTS_DIR
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / METRICS_FILE
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / LOG_FILE
+
+    @property
+    def has_status(self) -> bool:
+        """True once the run has written its state (a folder without it is not a run)."""
+        return (self.path / STATUS_FILE).is_file()
+
+    @property
+    def has_model(self) -> bool:
+        """True when the run has saved a model (a finished or stopped run, or the base model kept by do-no-harm)."""
+        return (self.model_dir / MODEL_MARKER).is_file()
+
+    def read_config(self) -> dict[str, Any]:
+        """config.yaml as a plain dict ({} when missing or unreadable)."""
+        import yaml
+
+        try:
+            data = yaml.safe_load(self.config_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, yaml.YAMLError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def read_report(self) -> dict[str, Any]:
+        """data_report.json ({} when missing or unreadable)."""
+        try:
+            return json.loads((self.path / REPORT_FILE).read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def log_tail(self, lines: int) -> str:
+        """The last `lines` lines of log.txt ("" when there is none)."""
+        try:
+            return "\n".join(self.log_path.read_text(encoding="utf-8").splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""
 
     def create(self, config_yaml: str) -> None:
         """Make the folder and write config.yaml; refuse a folder that already holds a run."""
@@ -88,40 +136,41 @@ class RunFolder:
         if self.path.exists() and not self.path.is_dir():
             raise RunFolderError(f"'{self.path}' is a file, not a folder; choose another --project-name")
         self.path.mkdir(parents=True, exist_ok=True)
-        (self.path / "config.yaml").write_text(config_yaml, encoding="utf-8")
+        self.config_path.write_text(config_yaml, encoding="utf-8")
 
     def write_config(self, config_yaml: str) -> None:
         """Rewrite config.yaml (with the values a run resolved once its trainer type was known)."""
         if self.writer:
-            self._write_atomic("config.yaml", config_yaml)
+            self._write_atomic(CONFIG_FILE, config_yaml)
 
     def write_status(self, status: dict[str, Any]) -> None:
         if self.writer:
-            self._write_atomic("status.json", json.dumps(status, indent=2, default=str))
+            self._write_atomic(STATUS_FILE, json.dumps(status, indent=2, default=str))
 
-    def write_json(self, name: str, data: Any) -> None:
+    def write_report(self, report: dict[str, Any]) -> None:
+        """data_report.json: what reading and preparing the data did."""
         if self.writer:
-            self._write_atomic(name, json.dumps(data, indent=2, default=str))
+            self._write_atomic(REPORT_FILE, json.dumps(report, indent=2, default=str))
 
     def append_metrics(self, event: dict[str, Any]) -> None:
         if self.writer:
-            with open(self.path / "metrics.jsonl", "a", encoding="utf-8") as fh:
+            with open(self.metrics_path, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(event, default=float) + "\n")
 
     def log(self, message: str) -> None:
         if self.writer:
-            with open(self.path / "log.txt", "a", encoding="utf-8") as fh:
+            with open(self.log_path, "a", encoding="utf-8") as fh:
                 fh.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
 
     def read_status(self) -> dict[str, Any] | None:
         try:
-            return json.loads((self.path / "status.json").read_text(encoding="utf-8"))
+            return json.loads((self.path / STATUS_FILE).read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
     def read_metrics(self) -> list[dict[str, Any]]:
         try:
-            lines = (self.path / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+            lines = self.metrics_path.read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             return []
         return [json.loads(line) for line in lines if line.strip()]

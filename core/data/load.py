@@ -1,7 +1,7 @@
 """From a config to checked, prepared data: read the splits, choose the trainer and roles, prepare.
 
-This is the one entry point the training job and the UI share; the steps live in core.tables,
-core.roles and core.prepare.
+This is the one entry point the training job and the UI share; the steps live in core.data.tables,
+core.data.roles and core.data.prepare.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.config import TrainConfig
-from core.prepare import Prepared, label_keys, prepare_data
+from core.data.prepare import Prepared, label_keys, prepare_data
+from core.data.roles import ROLE_KEYS, negative_named, suggest_roles, suggest_trainer, suggestion_reason
+from core.data.tables import read_source
 from core.recipes import LossSpec, Recipe, get_recipe, resolve_loss
-from core.roles import ROLE_KEYS, negative_named, suggest_roles, suggest_trainer, suggestion_reason
-from core.tables import read_source
 
 __all__ = ["TrainingData", "load_training_data"]
 

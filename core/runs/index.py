@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 from core.errors import RunFolderError
-from core.run_state import TERMINAL_STATES
-from core.runs import RunFolder, runs_root
+from core.runs.state import TERMINAL_STATES
+from core.environment import runs_root
+from core.runs.folder import RunFolder
 
 __all__ = ["base_model_of", "delete_run", "list_runs", "model_choices", "run_path", "run_warning", "zip_model"]
 
@@ -58,7 +59,7 @@ def list_runs(root: Path | None = None) -> list[dict]:
                 "warning": status.get("warning"),
                 "started_at": started,
                 "seconds": (ended - started) if started and ended else None,
-                "has_model": (path / "model" / "modules.json").is_file(),
+                "has_model": RunFolder(path).has_model,
             }
         )
     return sorted(runs, key=lambda r: r["started_at"] or 0, reverse=True)
@@ -74,7 +75,7 @@ def run_path(name: str, root: Path | None = None) -> Path:
     if not name or Path(name).name != name or name in (".", ".."):
         raise RunFolderError(f"'{name}' is not a run name; pick a run from the list")
     path = root / name
-    if not (path / "status.json").is_file():
+    if not RunFolder(path).has_status:
         raise RunFolderError(f"run '{name}' is not in {root} (deleted or moved?); refresh the list")
     return path
 
@@ -91,21 +92,22 @@ def delete_run(name: str, root: Path | None = None) -> None:
 def zip_model(name: str, out_dir: Path, root: Path | None = None) -> Path:
     """`<out_dir>/<run>-model.zip` holding the run's model folder."""
     path = run_path(name, root)
-    if not (path / "model").is_dir():
+    folder = RunFolder(path)
+    if not folder.has_model:
         raise RunFolderError(f"run '{name}' has no saved model yet; wait until it has ended")
     out_dir.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.make_archive(str(out_dir / f"{name}-model"), "zip", root_dir=path, base_dir="model"))
+    return Path(shutil.make_archive(str(out_dir / f"{name}-model"), "zip", root_dir=path, base_dir=folder.model_dir.name))
 
 
 def model_choices(root: Path | None = None) -> list[tuple[str, str]]:
     """(label, reference) for the playground's picker: every run with a saved model, newest first, then the base models."""
-    from core.model_cache import CURATED_MODELS
+    from core.catalog import CURATED_MODELS
 
     runs = [
         (
             (f"run {r['run']} ({r['trainer']}, {r['metric']} {r['final']:.3f})" if r["final"] is not None else f"run {r['run']}")
             + (" ⚠ no gain over the base model" if r["warning"] else ""),
-            str(Path(r["path"]) / "model"),
+            str(RunFolder(r["path"]).model_dir),
         )
         for r in list_runs(root)
         if r["has_model"]
@@ -115,21 +117,11 @@ def model_choices(root: Path | None = None) -> list[tuple[str, str]]:
 
 def base_model_of(model_ref: str) -> str | None:
     """The base model a run's model was trained from (its config.yaml), None for anything else."""
-    import yaml
-
-    config = Path(model_ref).parent / "config.yaml"
-    if Path(model_ref).name != "model" or not config.is_file():
-        return None
-    try:
-        return (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("model")
-    except yaml.YAMLError:
-        return None
+    folder = RunFolder.of_model(model_ref)
+    return folder.read_config().get("model") if folder else None
 
 
 def run_warning(model_ref: str) -> str | None:
     """The warning of the run whose model `model_ref` is (a run folder or its model/ folder), else None."""
-    path = Path(model_ref or "")
-    folder = path.parent if path.name == "model" else path
-    if not (folder / "status.json").is_file():
-        return None
-    return (RunFolder(folder).read_status() or {}).get("warning")
+    folder = RunFolder.of_model(model_ref) or RunFolder(model_ref or "")
+    return (folder.read_status() or {}).get("warning") if folder.has_status else None

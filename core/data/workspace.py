@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.environment import runs_root
 from core.errors import DataError
-from core.runs import runs_root
 
 __all__ = [
     "DATASETS_ENV",
@@ -81,7 +81,7 @@ def save_table(df: pd.DataFrame, name: str) -> Path:
     return target
 
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "examples"
 
 
 def readable_on_space(path: str | Path) -> bool:

@@ -1,6 +1,6 @@
 """What a person reads off a run while it trains: progress with ETA, loss curves, before/after.
 
-Pure functions of a status snapshot (core.run_state) and the events of metrics.jsonl, so the
+Pure functions of a status snapshot (core.runs.state) and the events of metrics.jsonl, so the
 UI, the CLI and the tests share them.
 """
 

@@ -3,7 +3,7 @@
 Corpus embeddings are the slow part, so they are computed once per (model, corpus), normalised,
 and kept (the last few, in memory); a repeated query only encodes the query and takes dot
 products (sentence-transformers' `semantic_search`). All functions take a loaded
-SentenceTransformer; core.model_cache loads and keeps them.
+SentenceTransformer; core.inference.cache loads and keeps them.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.data.tables import ReadInfo
 from core.errors import DataError
-from core.hub_access import ensure_hub_reachable
-from core.tables import ReadInfo
+from core.hub.access import ensure_hub_reachable
 
 __all__ = ["read_hub_split"]
 

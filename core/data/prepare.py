@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.negatives import binary_labels, build_retrieval
+from core.data.roles import ROLE_KEYS
 from core.errors import DataError
-from core.negatives import binary_labels, build_retrieval
 from core.recipes import LossSpec, Recipe
-from core.roles import ROLE_KEYS
 
 __all__ = ["Prepared", "label_keys", "prepare_data"]
 
@@ -139,7 +139,7 @@ def prepare_data(
 def _prepare_retrieval(
     train_df, valid_df, recipe, mapping, report, label, negatives, validation_fraction, seed, max_samples, num_negatives
 ) -> Prepared:
-    """pair/qa with a 0/1 label column or negative columns: rows (query, positive, negative_1..k), see core.negatives."""
+    """pair/qa with a 0/1 label column or negative columns: rows (query, positive, negative_1..k), see core.data.negatives."""
     train_rows, report["dropped"]["train"] = _retrieval_rows(train_df, recipe, mapping, label, negatives, "training")
     report["rows_read"] = {"train": len(train_df)}
     train, valid, valid_negatives, info = build_retrieval(
@@ -309,7 +309,7 @@ def label_pairs(train: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
 
     Each text is an anchor once, paired with a random other text of its label (seeded); a label with a
     single training text has no pair and its row is dropped (counted). The batch sampler then keeps one
-    row per label in a batch (core.batching), so no in-batch negative shares the anchor's label.
+    row per label in a batch (core.training.batching), so no in-batch negative shares the anchor's label.
     """
     rng = np.random.default_rng(seed)
     rows, alone = [], 0

@@ -21,13 +21,13 @@ from typing import Any
 
 from core.config import TrainConfig, resolve_precision
 from core.errors import StudioError
-from core.evaluation import build_evaluator
-from core.losses import build_loss
-from core.models import load_model
+from core.inference.models import load_model
 from core.recipes import NO_DUPLICATES, PLAIN
-from core.run_state import TERMINAL_STATES, RunState
-from core.runs import RunFolder, is_main_process, new_run_dir
-from core.trainer_events import StudioCallback, eval_event
+from core.runs.folder import RunFolder, is_main_process, new_run_dir
+from core.runs.state import TERMINAL_STATES, RunState
+from core.training.callback import StudioCallback, eval_event
+from core.training.evaluation import build_evaluator
+from core.training.losses import build_loss
 
 __all__ = ["TrainingJob"]
 
@@ -91,7 +91,7 @@ class TrainingJob:
         return self.snapshot()
 
     def _train(self) -> None:
-        from core.data import load_training_data
+        from core.data.load import load_training_data
 
         state = self.state
         state.set_state("preparing")
@@ -104,7 +104,7 @@ class TrainingJob:
         mapping = ", ".join(f"{role} <- '{column}'" for role, column in data.mapping.items() if column)
         state.note(f"trainer {recipe.name} ({prepared.report['trainer_chosen_by']}), loss {data.loss.name}; columns: {mapping}")
         state.note(f"lr {cfg.lr:g}, {cfg.epochs:g} epochs, batch size {cfg.batch_size} (unset values: {recipe.name}'s defaults)")
-        self.folder.write_json("data_report.json", prepared.report)
+        self.folder.write_report(prepared.report)
         if cfg.mixed_precision == "auto":
             state.note(f"precision: {'bf16' if resolve_precision('auto') == 'bf16' else 'fp32'} (auto)")
 
@@ -200,8 +200,8 @@ class TrainingJob:
 
     def _mine(self, data, model) -> None:
         """Mine hard negatives for pair/qa rows with the base model before training (config.mine_negatives)."""
-        from core.evaluation import negative_columns
-        from core.negatives import mine_negatives
+        from core.data.negatives import mine_negatives
+        from core.training.evaluation import negative_columns
 
         cfg, prepared = self.config, data.prepared
         if not data.recipe.negatives:
@@ -215,7 +215,7 @@ class TrainingJob:
             prepared.train, model, num_negatives=cfg.num_negatives, margin=cfg.mining_margin, seed=cfg.seed
         )
         prepared.report["mined_negatives"] = report
-        self.folder.write_json("data_report.json", prepared.report)
+        self.folder.write_report(prepared.report)
         if not report["mined"]:
             self.state.note(f"mine_negatives: {report['why']}")
 
@@ -269,13 +269,13 @@ class TrainingJob:
 
 def _sampler(name: str, group_by_length: bool, labelled: bool = False):
     """The batch sampler: plain batches become length-grouped ones when asked; in-batch negatives made from
-    labelled texts (single_class pairs) never share a label (core.batching)."""
+    labelled texts (single_class pairs) never share a label (core.training.batching)."""
     if group_by_length and name == PLAIN:
-        from core.batching import LengthGroupedBatchSampler
+        from core.training.batching import LengthGroupedBatchSampler
 
         return LengthGroupedBatchSampler
     if labelled and name == NO_DUPLICATES:
-        from core.batching import DistinctLabelBatchSampler
+        from core.training.batching import DistinctLabelBatchSampler
 
         return DistinctLabelBatchSampler
     return name

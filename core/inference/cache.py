@@ -11,29 +11,12 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from core.models import load_model, model_token_limit
+from core.inference.models import load_model, model_token_limit
 
-__all__ = ["CURATED_MODELS", "cached_model", "forget", "model_facts", "peek_model"]
+__all__ = ["cached_model", "forget", "model_facts", "peek_model"]
 
 KEEP = 2  # models kept in memory
 
-# The base models the app offers first; any Hub id or local folder works too.
-CURATED_MODELS = (
-    "sentence-transformers/all-MiniLM-L6-v2",
-    "sentence-transformers/all-MiniLM-L12-v2",
-    "sentence-transformers/all-mpnet-base-v2",
-    "sentence-transformers/multi-qa-mpnet-base-dot-v1",
-    "sentence-transformers/msmarco-distilbert-base-v4",
-    "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
-    "sentence-transformers/paraphrase-multilingual-mpnet-base-v2",
-    "sentence-transformers/LaBSE",
-    "sentence-transformers/gtr-t5-base",
-    "BAAI/bge-base-en-v1.5",
-    "intfloat/e5-base-v2",
-    "intfloat/multilingual-e5-base",
-    "microsoft/mpnet-base",
-    "bert-base-uncased",
-)
 
 _lock = threading.Lock()
 _models: OrderedDict[str, object] = OrderedDict()
@@ -43,7 +26,7 @@ def cached_model(ref: str):
     """The SentenceTransformer for `ref`, loaded once and kept among the last `KEEP` used.
 
     Raises:
-        ModelError: the model cannot be resolved or loaded (see core.models).
+        ModelError: the model cannot be resolved or loaded (see core.inference.models).
     """
     ref = ref.strip()
     with _lock:

@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from core.negatives import is_binary
+from core.data.negatives import is_binary
 from core.recipes import RECIPES, Recipe
 
 _PLAIN_PAIR = dataclasses.replace(RECIPES["pair"], negatives=False)  # query and positive, no optional roles

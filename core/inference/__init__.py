@@ -1,0 +1,1 @@
+"""Inference: resolving and loading models, the loaded-model cache, similarity and search."""
