@@ -1,8 +1,10 @@
 """The trainer-type table: the one place that says what each trainer type needs.
 
-Data checks, the loss and evaluator builders, the CLI and the UI all read `RECIPES` and
-`LOSSES`; nothing else branches on the trainer type. sentence-transformers reads input columns
-by position, so `Recipe.columns` is also the order the prepared dataset's columns take.
+Role suggestion, data checks and preparation, the loss and evaluator builders, the CLI and the UI
+all read `RECIPES` and `LOSSES`; nothing else names a trainer type (tests/test_recipes.py fails on
+a trainer name written anywhere else). Adding a trainer type or a loss is a row here and its test.
+sentence-transformers reads input columns by position, so `Recipe.columns` is also the order the
+prepared dataset's columns take.
 """
 
 from __future__ import annotations
@@ -13,61 +15,137 @@ from dataclasses import dataclass
 from core.errors import ConfigError
 
 __all__ = [
+    "EVALUATOR_KINDS",
     "LOSSES",
+    "METRIC_LABELS",
     "RECIPES",
+    "ROLES",
+    "ROLE_FIELDS",
+    "TARGETS",
+    "TEXT_ROLES",
     "Defaults",
+    "Fit",
     "LossSpec",
     "Recipe",
     "allowed_list",
     "default_loss",
     "get_recipe",
     "resolve_loss",
+    "suggest_trainer_for",
+    "trainer_for",
+    "trainer_list",
 ]
-
-# Batch samplers, as sentence-transformers' `BatchSamplers` names them.
-NO_DUPLICATES = "no_duplicates"  # in-batch negatives must not be copies of the positive
-GROUP_BY_LABEL = "group_by_label"  # in-batch triplet mining needs several items per label
-PLAIN = "batch_sampler"
 
 
 @dataclass(frozen=True)
 class LossSpec:
-    """A loss the studio offers: its sentence-transformers class name and how batches are drawn."""
+    """A loss the studio offers: its sentence-transformers class name and what it needs.
+
+    Attributes:
+        in_batch_negatives: reads (anchor, positive, ...) rows and takes the batch's other rows as negatives,
+            so a batch must not hold a copy of a row's positive (sentence-transformers' NO_DUPLICATES sampler).
+        label_batches: mines triplets inside a batch of labelled texts, so a batch needs several texts per
+            label (GROUP_BY_LABEL sampler).
+        binary_only: labels must be exactly 0/1.
+        matryoshka: can be wrapped in MatryoshkaLoss.
+        guided: takes a guide model (GISTEmbedLoss): the base model, frozen, filters false negatives.
+        classifier: trains a classifier head over the embeddings (SoftmaxLoss): built with the embedding size
+            and the number of classes.
+    """
 
     name: str
-    sampler: str = PLAIN
-    binary_only: bool = False  # labels must be exactly 0/1
-    matryoshka: bool = True  # can be wrapped in MatryoshkaLoss
-    guided: bool = False  # takes a guide model (GISTEmbedLoss): the base model, frozen, filters false negatives
+    in_batch_negatives: bool = False
+    label_batches: bool = False
+    binary_only: bool = False
+    matryoshka: bool = True
+    guided: bool = False
+    classifier: bool = False
 
     @property
-    def in_batch_negatives(self) -> bool:
-        """Reads (anchor, positive, ...) rows and takes the batch's other rows as negatives."""
-        return self.sampler == NO_DUPLICATES
+    def batch_sampler(self):
+        """sentence-transformers' own `BatchSamplers` value for this loss (imported here, on first use: the app
+        starts without sentence-transformers)."""
+        from sentence_transformers.base.sampler import BatchSamplers
+
+        if self.in_batch_negatives:
+            return BatchSamplers.NO_DUPLICATES
+        if self.label_batches:
+            return BatchSamplers.GROUP_BY_LABEL
+        return BatchSamplers.BATCH_SAMPLER
 
 
 LOSSES: dict[str, LossSpec] = {
     spec.name: spec
     for spec in (
-        LossSpec("MultipleNegativesRankingLoss", NO_DUPLICATES),
-        LossSpec("CachedMultipleNegativesRankingLoss", NO_DUPLICATES),
-        LossSpec("MultipleNegativesSymmetricRankingLoss", NO_DUPLICATES),
-        LossSpec("GISTEmbedLoss", NO_DUPLICATES, guided=True),
-        LossSpec("CachedGISTEmbedLoss", NO_DUPLICATES, guided=True),
+        LossSpec("MultipleNegativesRankingLoss", in_batch_negatives=True),
+        LossSpec("CachedMultipleNegativesRankingLoss", in_batch_negatives=True),
+        LossSpec("MultipleNegativesSymmetricRankingLoss", in_batch_negatives=True),
+        LossSpec("GISTEmbedLoss", in_batch_negatives=True, guided=True),
+        LossSpec("CachedGISTEmbedLoss", in_batch_negatives=True, guided=True),
         LossSpec("TripletLoss"),
         LossSpec("CoSENTLoss"),
         LossSpec("AnglELoss"),
         LossSpec("CosineSimilarityLoss"),
         # Its classifier is sized for full embeddings, so truncated (Matryoshka) ones do not fit.
-        LossSpec("SoftmaxLoss", matryoshka=False),
+        LossSpec("SoftmaxLoss", matryoshka=False, classifier=True),
         LossSpec("ContrastiveLoss", binary_only=True),
         LossSpec("OnlineContrastiveLoss", binary_only=True),
-        LossSpec("BatchAllTripletLoss", GROUP_BY_LABEL),
-        LossSpec("BatchHardTripletLoss", GROUP_BY_LABEL),
-        LossSpec("BatchSemiHardTripletLoss", GROUP_BY_LABEL),
-        LossSpec("BatchHardSoftMarginTripletLoss", GROUP_BY_LABEL),
+        LossSpec("BatchAllTripletLoss", label_batches=True),
+        LossSpec("BatchHardTripletLoss", label_batches=True),
+        LossSpec("BatchSemiHardTripletLoss", label_batches=True),
+        LossSpec("BatchHardSoftMarginTripletLoss", label_batches=True),
     )
 }
+
+
+# The roles a table's columns can play (the prepared dataset's column names too), and the TrainConfig
+# field that maps each role to a column of the person's table.
+TEXT_ROLES = ("sentence1", "sentence2", "sentence3")
+ROLES = (*TEXT_ROLES, "target")
+ROLE_FIELDS = {role: f"{role}_column" for role in ROLES}
+
+# The optional roles of retrieval trainer types (Recipe.negatives), with what they mean.
+NEGATIVE_ROLES = {"sentence3": "negative", "target": "0/1 label: 1 positive, 0 hard negative of its query"}
+
+# What a target column holds, by Recipe.target: its prepared column and what it means to a person.
+TARGETS = {
+    "score": ("score", "a similarity score"),  # floats, scaled to 0-1
+    "class": ("label", "a class label"),  # integers after mapping the label names
+}
+
+# The evaluators core.training.evaluation builds, by Recipe.evaluator.
+EVALUATOR_KINDS = (
+    "information_retrieval",
+    "triplet_accuracy",
+    "embedding_similarity",
+    "binary_classification",
+    "label_neighbours",
+)
+
+# Readable names of the evaluators' metric keys (`valid_spearman_cosine` ends in `spearman_cosine`).
+METRIC_LABELS = {
+    "spearman_cosine": "Spearman (cosine)",
+    "ndcg@10": "NDCG@10",
+    "accuracy": "accuracy",
+    "average_precision": "average precision",
+}
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A table shape a trainer type is suggested for (core.data.roles reads the table's shape).
+
+    Attributes:
+        texts: the table has at least this many text columns.
+        target: what its target column holds: None (no target), "score", "class", or "relevance" (a 0/1 label
+            over queries that repeat: label-1 rows are positives, label-0 rows hard negatives).
+        long_documents: None: either; True: the second text is a passage answering the first (named like a
+            question and an answer, or clearly longer); False: two texts of one kind.
+    """
+
+    texts: int
+    target: str | None = None
+    long_documents: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -95,8 +173,12 @@ class Recipe:
         primary_metric: the metric a person reads, and early stopping and best-model use.
         description: one sentence on the data it expects.
         defaults: learning rate, epochs and batch size for this trainer type.
-        negatives: retrieval trainers (pair, qa) also take hard negatives: a 0/1 label column (label-0 rows
-            of a query are its negatives), negative columns, or negatives mined before training.
+        negatives: retrieval trainers also take hard negatives: a 0/1 label column (label-0 rows of a query
+            are its negatives), negative columns, or negatives mined before training.
+        fits: the table shapes this trainer type is suggested for. The fit naming the most text columns wins,
+            then the table's order; a table no trainer type fits gets the first one.
+        split_by_query: a held-out validation split takes whole queries with all their rows (a question's
+            answers never straddle train and validation).
     """
 
     name: str
@@ -109,6 +191,8 @@ class Recipe:
     description: str
     defaults: Defaults
     negatives: bool = False
+    fits: tuple[Fit, ...] = ()
+    split_by_query: bool = False
 
     @property
     def default_loss(self) -> str:
@@ -117,7 +201,12 @@ class Recipe:
     @property
     def target_column(self) -> str | None:
         """Name of the label column in the prepared dataset (sentence-transformers reads `score`/`label`)."""
-        return {"score": "score", "class": "label", None: None}[self.target]
+        return TARGETS[self.target][0] if self.target else None
+
+    @property
+    def target_words(self) -> str | None:
+        """What the target means to a person ("a similarity score"), None without a target."""
+        return TARGETS[self.target][1] if self.target else None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -128,7 +217,17 @@ class Recipe:
     @property
     def optional_roles(self) -> tuple[str, ...]:
         """Roles a table may map but need not: a negative column and a 0/1 label for retrieval trainers."""
-        return ("sentence3", "target") if self.negatives else ()
+        return tuple(NEGATIVE_ROLES) if self.negatives else ()
+
+    def meaning(self, role: str) -> str | None:
+        """What a column in `role` means for this trainer type ("positive", "a similarity score"), None if unused."""
+        if role in self.roles:
+            return self.role_labels[self.roles.index(role)]
+        if role in self.optional_roles:
+            return NEGATIVE_ROLES[role]
+        if role == "target":
+            return self.target_words
+        return None
 
 
 MNRL = "MultipleNegativesRankingLoss"
@@ -151,6 +250,7 @@ RECIPES: dict[str, Recipe] = {
             "the other rows of a batch serve as negatives, and so do negatives the data has or that are mined.",
             Defaults(lr=2e-5, epochs=2, batch_size=16),
             negatives=True,
+            fits=(Fit(2, None, long_documents=False), Fit(2, "relevance", long_documents=False)),
         ),
         Recipe(
             "qa",
@@ -164,6 +264,8 @@ RECIPES: dict[str, Recipe] = {
             "passages that do not answer it (hard negatives).",
             Defaults(lr=2e-5, epochs=2, batch_size=16),
             negatives=True,
+            fits=(Fit(2, None, long_documents=True), Fit(2, "relevance", long_documents=True)),
+            split_by_query=True,
         ),
         Recipe(
             "triplet",
@@ -173,11 +275,12 @@ RECIPES: dict[str, Recipe] = {
             (MNRL, "TripletLoss", CMNRL),
             # triplet accuracy; on SNLI it sits at 0.979 for the base model and cannot show the held-out gain,
             # but a ranked metric (ndcg@10 over all validation texts) fell while held-out accuracy rose (README)
-            "triplet",
+            "triplet_accuracy",
             "accuracy",
             "Three texts per row: an anchor, a text like it, and a text unlike it.",
             # SNLI triplets: 1e-4 gained held-out accuracy (0.936 -> 0.949, STS-B -0.003); 2e-5 did not beat the base
             Defaults(lr=1e-4, epochs=2, batch_size=16),
+            fits=(Fit(3, None),),
         ),
         Recipe(
             "pair_score",
@@ -189,6 +292,7 @@ RECIPES: dict[str, Recipe] = {
             "spearman",
             "Two texts and a similarity score (any range, e.g. 0-5; scaled to 0-1).",
             Defaults(lr=1e-4, epochs=2, batch_size=16),
+            fits=(Fit(2, "score"),),
         ),
         Recipe(
             "pair_class",
@@ -202,6 +306,7 @@ RECIPES: dict[str, Recipe] = {
             "average_precision",
             "Two texts and a class label (e.g. 1 paraphrase / 0 not, or entailment/neutral/contradiction).",
             Defaults(lr=1e-4, epochs=2, batch_size=16),
+            fits=(Fit(2, "class"),),
         ),
         Recipe(
             "single_class",
@@ -215,9 +320,33 @@ RECIPES: dict[str, Recipe] = {
             "ndcg@10",
             "One text and its class label (an intent, a topic); texts of a class are pulled together.",
             Defaults(lr=1e-4, epochs=1, batch_size=16),
+            fits=(Fit(1, "class"),),
         ),
     )
 }
+
+
+def suggest_trainer_for(texts: int, target: str | None, long_documents: bool) -> Recipe:
+    """The trainer type for a table of `texts` text columns and a target of kind `target` (see Fit)."""
+    matches = [
+        (fit.texts, -order, recipe)
+        for order, recipe in enumerate(RECIPES.values())
+        for fit in recipe.fits
+        if texts >= fit.texts and fit.target == target and (fit.long_documents is None or fit.long_documents == long_documents)
+    ]
+    return max(matches, key=lambda m: m[:2])[2] if matches else next(iter(RECIPES.values()))
+
+
+def trainer_for(texts: int, target: str | None) -> str:
+    """The name of the trainer type for `texts` text columns and a `target` kind, for messages that point
+    a person to another trainer type ("use trainer ... for text labels")."""
+    return suggest_trainer_for(texts, target, False).name
+
+
+def trainer_list(conjunction: str = "or") -> str:
+    """`a, b, ... or f`: the trainer types for help texts."""
+    names = list(RECIPES)
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 def allowed_list(values) -> str:

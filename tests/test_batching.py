@@ -64,10 +64,10 @@ def test_plain_batch_losses_get_length_grouped_batches_and_in_batch_negative_los
     from core.recipes import LOSSES
     from core.training.job import _sampler
 
-    assert _sampler(LOSSES["CoSENTLoss"].sampler, True) is LengthGroupedBatchSampler
-    assert _sampler(LOSSES["CoSENTLoss"].sampler, False) == "batch_sampler"
-    assert _sampler(LOSSES["MultipleNegativesRankingLoss"].sampler, True) == "no_duplicates"
-    assert _sampler(LOSSES["BatchHardTripletLoss"].sampler, True) == "group_by_label"
+    assert _sampler(LOSSES["CoSENTLoss"], True) is LengthGroupedBatchSampler
+    assert _sampler(LOSSES["CoSENTLoss"], False) == "batch_sampler"
+    assert _sampler(LOSSES["MultipleNegativesRankingLoss"], True) == "no_duplicates"
+    assert _sampler(LOSSES["BatchHardTripletLoss"], True) == "group_by_label"
 
 
 def test_pairs_made_from_labels_never_meet_a_row_of_their_label_in_a_batch():

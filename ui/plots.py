@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from core.recipes import METRIC_LABELS
+
 __all__ = ["loss_figure", "metric_figure", "metric_title"]
 
 LAYOUT = {
@@ -12,18 +14,12 @@ LAYOUT = {
     "template": "plotly_white",
     "legend": {"orientation": "h"},
 }
-METRIC_NAMES = {
-    "spearman_cosine": "Spearman (cosine)",
-    "ndcg@10": "NDCG@10",
-    "accuracy": "accuracy",
-    "average_precision": "average precision",
-}
 
 
 def metric_title(primary_key: str | None, fallback: str | None = None) -> str:
     """A readable name for the evaluator's key (`valid_spearman_cosine` -> `Spearman (cosine)`)."""
     key = primary_key or ""
-    for suffix, name in METRIC_NAMES.items():
+    for suffix, name in METRIC_LABELS.items():
         if key.endswith(suffix):
             return name
     return fallback or key or "metric"

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from core.config import TrainConfig
 from core.data.prepare import Prepared, label_keys, prepare_data
-from core.data.roles import ROLE_KEYS, negative_named, suggest_roles, suggest_trainer, suggestion_reason
+from core.data.roles import negative_named, suggest_roles, suggest_trainer, suggestion_reason
 from core.data.tables import read_source
-from core.recipes import LossSpec, Recipe, get_recipe, resolve_loss
+from core.recipes import ROLE_FIELDS, LossSpec, Recipe, get_recipe, resolve_loss
 
-__all__ = ["TrainingData", "load_training_data"]
+__all__ = ["TrainingData", "count_classes", "load_training_data", "roles_for"]
 
 
 @dataclass
@@ -37,6 +37,15 @@ def count_classes(df, column: str | None) -> int | None:
     return len(label_keys(values[values.astype(str).str.strip() != ""])[0])
 
 
+def roles_for(data_path: str | None, trainer: str | None) -> dict[str, str | None] | None:
+    """The role -> column mapping suggested for `trainer` on the table at `data_path` (None without both).
+    A file already read is not parsed again (core.data.tables keeps the last few)."""
+    if not data_path or not trainer:
+        return None
+    df, _ = read_source(data_path, "train")
+    return suggest_roles(df, get_recipe(trainer))
+
+
 def load_training_data(config: TrainConfig) -> TrainingData:
     """Read, map and prepare the data named by `config`.
 
@@ -55,7 +64,7 @@ def load_training_data(config: TrainConfig) -> TrainingData:
     suggested = suggest_roles(train_df, recipe)
     mapping, chosen_by = {}, {}
     for role in suggested:
-        given = getattr(config, ROLE_KEYS[role])
+        given = getattr(config, ROLE_FIELDS[role])
         mapping[role] = given or suggested[role]
         chosen_by[role] = "given" if given else "suggested"
     classes = count_classes(train_df, mapping.get("target")) if recipe.target == "class" else None

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.recipes import trainer_for
 
 __all__ = ["BINARY_WORDS", "binary_key", "binary_labels", "build_retrieval", "is_binary", "mine_negatives"]
 
@@ -53,7 +54,8 @@ def binary_labels(values: pd.Series, column: str, trainer: str) -> pd.Series:
         raise DataError(
             f"label column '{column}' on trainer '{trainer}' must mark positives and hard negatives with 1/0 "
             f"(or true/false, yes/no), but it holds {', '.join(found[:10])}{' …' if len(found) > 10 else ''}. "
-            f"For other classes use trainer pair_class (two texts and a class) or single_class (one text and a class), "
+            f"For other classes use trainer {trainer_for(2, 'class')} (two texts and a class) or {trainer_for(1, 'class')} "
+            "(one text and a class), "
             f"or unmap the label column to train on the pairs alone"
         )
     return keys.map(BINARY_WORDS).astype(int)

@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 
 from core.data.negatives import binary_labels, build_retrieval
-from core.data.roles import ROLE_KEYS
 from core.errors import DataError
-from core.recipes import LossSpec, Recipe
+from core.recipes import ROLE_FIELDS, LossSpec, Recipe, trainer_for
 
 __all__ = ["Prepared", "label_keys", "prepare_data"]
 
@@ -76,10 +75,9 @@ def prepare_data(
         report["mapping"][role] = {"column": mapping[role], "meaning": label}
     if recipe.target:
         report["mapping"]["target"] = {"column": mapping["target"], "meaning": recipe.target}
-    optional = {"sentence3": "negative", "target": "label (1 positive, 0 hard negative of its query)"}
     for role in recipe.optional_roles:
         if mapping.get(role):
-            report["mapping"][role] = {"column": mapping[role], "meaning": optional[role]}
+            report["mapping"][role] = {"column": mapping[role], "meaning": recipe.meaning(role)}
     report["column_order"] = (
         f"columns are passed to the loss in this order (sentence-transformers reads them by position): "
         f"{', '.join(recipe.columns)}"
@@ -214,7 +212,7 @@ def _check_mapping(df: pd.DataFrame, recipe: Recipe, mapping: dict, what: str) -
     found = ", ".join(f"'{c}'" for c in df.columns)
     for role in needed:
         column = mapping.get(role)
-        flag = "--" + ROLE_KEYS[role].replace("_", "-")
+        flag = "--" + ROLE_FIELDS[role].replace("_", "-")
         if not column:
             texts_needed = len(recipe.roles)
             raise DataError(
@@ -275,7 +273,7 @@ def _scale_scores(train, valid, column: str, declared):
             index = frame.index[bad.to_numpy()][0]
             raise DataError(
                 f"score column '{column}' must hold numbers, but {what} row {index + 1} holds "
-                f"'{frame.loc[index, 'target']}'. Fix that row, or use trainer pair_class for text labels"
+                f"'{frame.loc[index, 'target']}'. Fix that row, or use trainer {trainer_for(2, 'class')} for text labels"
             )
         frame["target"] = numbers.astype(float)
     every = pd.concat([f["target"] for _, f in frames])
@@ -292,7 +290,7 @@ def _scale_scores(train, valid, column: str, declared):
         info["scaled"] = f"from the declared range {lo}-{hi} to 0-1"
     elif low < 0 or high > 1:
         if high == low:
-            raise DataError(f"every score in column '{column}' is {low}; pair_score needs scores that differ")
+            raise DataError(f"every score in column '{column}' is {low}; training on scores needs scores that differ")
         lo, hi = low, high
         info["scaled"] = f"from the observed range {lo}-{hi} to 0-1 (declare score_min/score_max to fix the range)"
     else:
@@ -354,7 +352,7 @@ def _map_labels(train, valid, recipe: Recipe, loss: LossSpec, column: str):
             first = every[(numeric % 1 != 0).to_numpy()].iloc[0]
             raise DataError(
                 f"label column '{column}' holds {first}, which is not a class; trainer '{recipe.name}' needs class "
-                "labels (0/1 or words). For similarity scores use trainer pair_score"
+                f"labels (0/1 or words). For similarity scores use trainer {trainer_for(2, 'score')}"
             )
     keys, as_key = label_keys(every)
     if len(set(as_key(v) for v in train["target"])) < 2:
@@ -395,7 +393,7 @@ def _hold_out(train: pd.DataFrame, recipe: Recipe, fraction: float, seed: int):
             picked += list(rng.permutation(group.index.to_numpy())[: min(count, len(group) - 1)])
         how = f"held out {fraction:.0%} of the training rows (seed {seed}, stratified by class)"
         valid_index = pd.Index(picked)
-    elif recipe.name == "qa":
+    elif recipe.split_by_query:
         questions = train["sentence1"].unique()
         count = max(1, round(len(questions) * fraction))
         chosen = set(rng.permutation(questions)[:count])

@@ -14,12 +14,9 @@ import re
 import pandas as pd
 
 from core.data.negatives import is_binary
-from core.recipes import RECIPES, Recipe
-
-_PLAIN_PAIR = dataclasses.replace(RECIPES["pair"], negatives=False)  # query and positive, no optional roles
+from core.recipes import RECIPES, TEXT_ROLES, Recipe, suggest_trainer_for
 
 __all__ = [
-    "ROLE_KEYS",
     "is_label_column",
     "negative_named",
     "norm_name",
@@ -30,13 +27,6 @@ __all__ = [
     "text_columns",
 ]
 
-# role key in TrainConfig -> recipe role
-ROLE_KEYS = {
-    "sentence1": "sentence1_column",
-    "sentence2": "sentence2_column",
-    "sentence3": "sentence3_column",
-    "target": "target_column",
-}
 SYNONYMS = {
     "sentence1": ("sentence1", "anchor", "query", "question", "premise", "text1", "sentencea", "s1", "sentence", "text", "q"),
     "sentence2": (
@@ -146,7 +136,7 @@ def suggest_roles(df: pd.DataFrame, recipe: Recipe | None = None) -> dict[str, s
     targets += [c for c in columns if c in target_named and c not in targets]
     if recipe is not None and recipe.negatives:
         return _retrieval_roles(df, recipe, texts, targets)
-    roles = list(recipe.roles) if recipe else ["sentence1", "sentence2", "sentence3"]
+    roles = list(recipe.roles) if recipe else list(TEXT_ROLES)
     want_target = recipe is None or recipe.target is not None
     mapping: dict[str, str | None] = {}
     used: set[str] = set()
@@ -186,9 +176,10 @@ def suggest_roles(df: pd.DataFrame, recipe: Recipe | None = None) -> dict[str, s
 
 
 def _retrieval_roles(df: pd.DataFrame, recipe: Recipe, texts: list[str], targets: list[str]) -> dict[str, str | None]:
-    """pair/qa: query and positive, plus a negative column and a 0/1 label when the table has them."""
+    """Retrieval trainer types: query and positive, plus a negative column and a 0/1 label when the table has them."""
     negatives = negative_named(texts)
-    plain = suggest_roles(df[[c for c in df.columns if c not in negatives]], _PLAIN_PAIR)
+    plain_recipe = dataclasses.replace(recipe, negatives=False)  # query and positive, no optional roles
+    plain = suggest_roles(df[[c for c in df.columns if c not in negatives]], plain_recipe)
     labels = [c for c in targets if is_binary(df[c]) and c not in plain.values()]
     return {
         "sentence1": plain["sentence1"],
@@ -204,42 +195,44 @@ def _complete(mapping: dict, roles: list[str], want_target: bool) -> dict[str, s
 
 
 def suggest_trainer(df: pd.DataFrame) -> str:
-    """The trainer type a table most likely fits, from its text and target columns."""
+    """The trainer type a table most likely fits: the table's shape (text columns, what its target holds,
+    whether the second text is a passage) looked up in the trainer-type table (Recipe.fits)."""
     mapping = suggest_roles(df)
-    texts = [mapping.get(r) for r in ("sentence1", "sentence2", "sentence3") if mapping.get(r)]
+    texts = [mapping.get(r) for r in TEXT_ROLES if mapping.get(r)]
     target = mapping.get("target")
-    if len(texts) >= 3 and not target:
-        return "triplet"
-    if len(texts) >= 2 and target and is_binary(df[target]) and repeated_queries(df, texts[0]):
-        return _retrieval_trainer(df, texts)  # query, candidate, 0/1: hard negatives, not pair_class
-    if len(texts) >= 2 and target:
-        values = pd.to_numeric(df[target], errors="coerce").dropna()
-        is_text_label = not pd.api.types.is_numeric_dtype(df[target])
-        # a column named like a score that mostly holds numbers is a score, whole-number ratings (0-5 Likert)
-        # and stray words ("high", a repeated header) included: preparing it then names the bad row
-        numeric_share = pd.to_numeric(df[target], errors="coerce").notna().mean()
-        if norm_name(target) in SCORE_NAMES and numeric_share >= 0.8 and values.nunique() > 2:
-            return "pair_score"
-        if is_text_label or (len(values) and (values % 1 == 0).all() and values.nunique() <= 10):
-            return "pair_class"
-        return "pair_score"
-    if len(texts) >= 3:
-        return "triplet"
-    if len(texts) == 2:
-        return _retrieval_trainer(df, texts)
-    if len(texts) == 1 and target:
-        return "single_class"
-    return "pair"
+    return suggest_trainer_for(len(texts), _target_kind(df, texts, target), _long_documents(df, texts)).name
 
 
-def _retrieval_trainer(df: pd.DataFrame, texts: list[str]) -> str:
-    """qa when the columns are named like questions and answers, or the second text is clearly the longer
-    (a passage answering a query); else pair."""
+def _target_kind(df: pd.DataFrame, texts: list[str], target: str | None) -> str | None:
+    """What the target column holds (core.recipes.Fit): None, "relevance", "score" or "class"."""
+    if not target:
+        return None
+    if len(texts) >= 2 and is_binary(df[target]) and repeated_queries(df, texts[0]):
+        return "relevance"  # query, candidate, 0/1: hard negatives, not a classification of pairs
+    if len(texts) < 2:
+        return "class"  # one text beside a target: the target names its class
+    values = pd.to_numeric(df[target], errors="coerce").dropna()
+    is_text_label = not pd.api.types.is_numeric_dtype(df[target])
+    # a column named like a score that mostly holds numbers is a score, whole-number ratings (0-5 Likert)
+    # and stray words ("high", a repeated header) included: preparing it then names the bad row
+    numeric_share = pd.to_numeric(df[target], errors="coerce").notna().mean()
+    if norm_name(target) in SCORE_NAMES and numeric_share >= 0.8 and values.nunique() > 2:
+        return "score"
+    if is_text_label or (len(values) and (values % 1 == 0).all() and values.nunique() <= 10):
+        return "class"
+    return "score"
+
+
+def _long_documents(df: pd.DataFrame, texts: list[str]) -> bool:
+    """True when the second text is a passage answering the first: the columns are named like questions and
+    answers, or the second text is clearly the longer."""
+    if len(texts) < 2:
+        return False
     names = {norm_name(c) for c in texts[:2]}
     if names & {"question", "query", "q", "answer", "passage", "document"}:
-        return "qa"
+        return True
     lengths = [df[c].astype(str).str.len().mean() for c in texts[:2]]
-    return "qa" if lengths[1] > 1.5 * lengths[0] else "pair"
+    return bool(lengths[1] > 1.5 * lengths[0])
 
 
 def suggestion_reason(df: pd.DataFrame, trainer: str, mapping: dict[str, str | None]) -> str:
@@ -256,6 +249,6 @@ def suggestion_reason(df: pd.DataFrame, trainer: str, mapping: dict[str, str | N
         return (
             f"queries in '{mapping['sentence1']}' repeat over rows ({queries:,} queries, {len(df):,} rows) with a 0/1 "
             f"label in '{target}': label-1 rows are positives and the label-0 rows of the same query its hard negatives "
-            f"(retrieval, not pair_class)"
+            f"(retrieval, not a classification of pairs)"
         )
     return ""

@@ -1,19 +1,20 @@
 """The recipe's evaluator on the validation split, and how its primary metric is read.
 
-Every evaluator must tell a better model from a worse one on the person's task:
+`Recipe.evaluator` names one of the builders below (EVALUATORS). Every evaluator must tell a
+better model from a worse one on the person's task:
 
-- pair and qa: InformationRetrievalEvaluator, ndcg@10. Each sentence1 is a query; its sentence2
-  texts are relevant. The corpus holds more than the validation positives, or any model finds
+- information_retrieval (retrieval trainer types): InformationRetrievalEvaluator, ndcg@10. Each
+  sentence1 is a query; its sentence2 texts are relevant. The corpus holds more than the validation positives, or any model finds
   them: the validation queries' own negatives (label-0 rows, negative columns, mined ones) and up
   to MAX_DISTRACTORS documents from the training rows (their positives and negatives). A model that
   confuses an answer with its near misses, or forgets what the base model knew, drops here.
-- triplet: TripletEvaluator, accuracy (is the positive closer than its own negative?). Near 1.0 for a
+- triplet_accuracy: TripletEvaluator, accuracy (is the positive closer than its own negative?). Near 1.0 for a
   good base model it has little room (the run then says so before training); a ranked alternative
   (ndcg@10 over all validation texts) was tried on SNLI and fell while held-out accuracy rose.
-- pair_score: EmbeddingSimilarityEvaluator, Spearman.
-- pair_class: BinaryClassificationEvaluator (average precision) for two classes, else the accuracy
-  of SoftmaxLoss's classifier.
-- single_class: are a validation text's nearest training texts of its label? ndcg@10 of same-label
+- embedding_similarity (scored pairs): EmbeddingSimilarityEvaluator, Spearman.
+- binary_classification (labelled pairs): BinaryClassificationEvaluator (average precision) for two
+  classes, else the accuracy of SoftmaxLoss's classifier.
+- label_neighbours (labelled single texts): are a validation text's nearest training texts of its label? ndcg@10 of same-label
   neighbours and 5-NN accuracy (core.training.label_neighbours); random easy triplets, the old measure,
   rose while a model got worse at this.
 
@@ -22,12 +23,14 @@ With Matryoshka dims, one evaluator per dimension; the primary metric is the ful
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from core.recipes import Recipe
 
-__all__ = ["EVAL_NAME", "MAX_DISTRACTORS", "build_evaluator", "negative_columns"]
+__all__ = ["EVALUATORS", "EVAL_NAME", "MAX_DISTRACTORS", "build_evaluator", "negative_columns"]
 
 EVAL_NAME = "valid"
 MAX_DISTRACTORS = 2000  # training documents added to a retrieval corpus (a seeded sample beyond that)
@@ -69,32 +72,72 @@ def build_evaluator(
 
 
 def _one(recipe, valid, train, name, dim, loss, num_labels, batch_size, seed, valid_negatives):
-    from sentence_transformers.sentence_transformer import evaluation as ev
+    task = _Task(valid, train, loss, num_labels, seed, valid_negatives)
+    return EVALUATORS[recipe.evaluator](task, name=name, batch_size=batch_size, truncate_dim=dim)
 
-    common = {"name": name, "batch_size": batch_size, "truncate_dim": dim}
-    kind = recipe.evaluator
-    if kind == "information_retrieval":
-        queries, corpus, relevant = retrieval_task(valid, train, valid_negatives, seed)
-        return ev.InformationRetrievalEvaluator(queries, corpus, relevant, show_progress_bar=False, **common)
-    if kind == "triplet":
-        return ev.TripletEvaluator(list(valid["sentence1"]), list(valid["sentence2"]), list(valid["sentence3"]), **common)
-    if kind == "embedding_similarity":
-        return ev.EmbeddingSimilarityEvaluator(list(valid["sentence1"]), list(valid["sentence2"]), list(valid["score"]), **common)
-    if kind == "binary_classification":
-        if num_labels == 2:
-            return ev.BinaryClassificationEvaluator(
-                list(valid["sentence1"]), list(valid["sentence2"]), list(valid["label"]), **common
-            )
-        from core.training.softmax_accuracy import SoftmaxAccuracyEvaluator
 
-        return SoftmaxAccuracyEvaluator(list(valid["sentence1"]), list(valid["sentence2"]), list(valid["label"]), loss, **common)
-    if kind == "label_neighbours":
-        from core.training.label_neighbours import LabelNeighboursEvaluator
+@dataclass(frozen=True)
+class _Task:
+    """What an evaluator builder may read: the prepared splits and what training knows about them."""
 
-        return LabelNeighboursEvaluator(
-            list(valid["sentence1"]), list(valid["label"]), list(train["sentence1"]), list(train["label"]), seed=seed, **common
-        )
-    raise ValueError(f"unknown evaluator kind {kind}")
+    valid: pd.DataFrame
+    train: pd.DataFrame
+    loss: object
+    num_labels: int
+    seed: int
+    valid_negatives: dict[str, list[str]] | None
+
+
+def _information_retrieval(task: _Task, **common):
+    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+
+    queries, corpus, relevant = retrieval_task(task.valid, task.train, task.valid_negatives, task.seed)
+    return InformationRetrievalEvaluator(queries, corpus, relevant, show_progress_bar=False, **common)
+
+
+def _triplet_accuracy(task: _Task, **common):
+    from sentence_transformers.sentence_transformer.evaluation import TripletEvaluator
+
+    v = task.valid
+    return TripletEvaluator(list(v["sentence1"]), list(v["sentence2"]), list(v["sentence3"]), **common)
+
+
+def _embedding_similarity(task: _Task, **common):
+    from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
+
+    v = task.valid
+    return EmbeddingSimilarityEvaluator(list(v["sentence1"]), list(v["sentence2"]), list(v["score"]), **common)
+
+
+def _binary_classification(task: _Task, **common):
+    """Average precision for two classes; more classes: the accuracy of SoftmaxLoss's classifier."""
+    v = task.valid
+    if task.num_labels == 2:
+        from sentence_transformers.sentence_transformer.evaluation import BinaryClassificationEvaluator
+
+        return BinaryClassificationEvaluator(list(v["sentence1"]), list(v["sentence2"]), list(v["label"]), **common)
+    from core.training.softmax_accuracy import SoftmaxAccuracyEvaluator
+
+    return SoftmaxAccuracyEvaluator(list(v["sentence1"]), list(v["sentence2"]), list(v["label"]), task.loss, **common)
+
+
+def _label_neighbours(task: _Task, **common):
+    from core.training.label_neighbours import LabelNeighboursEvaluator
+
+    v, t = task.valid, task.train
+    return LabelNeighboursEvaluator(
+        list(v["sentence1"]), list(v["label"]), list(t["sentence1"]), list(t["label"]), seed=task.seed, **common
+    )
+
+
+# Recipe.evaluator -> builder; tests/test_recipes.py checks it covers core.recipes.EVALUATOR_KINDS.
+EVALUATORS = {
+    "information_retrieval": _information_retrieval,
+    "triplet_accuracy": _triplet_accuracy,
+    "embedding_similarity": _embedding_similarity,
+    "binary_classification": _binary_classification,
+    "label_neighbours": _label_neighbours,
+}
 
 
 def retrieval_task(

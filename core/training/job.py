@@ -22,7 +22,7 @@ from typing import Any
 from core.config import TrainConfig, resolve_precision
 from core.errors import StudioError
 from core.inference.models import load_model
-from core.recipes import NO_DUPLICATES, PLAIN
+from core.recipes import LossSpec
 from core.runs.folder import RunFolder, is_main_process, new_run_dir
 from core.runs.state import TERMINAL_STATES, RunState
 from core.training.callback import StudioCallback, eval_event
@@ -247,7 +247,7 @@ class TrainingJob:
             eval_steps=cfg.eval_steps or max(1, math.ceil(total_steps / AUTO_EVAL_POINTS)),
             primary_key=primary_key,
             greater_is_better=getattr(evaluator, "greater_is_better", True),
-            sampler=_sampler(data.loss.sampler, cfg.group_by_length, labelled="label" in prepared.train.columns),
+            sampler=_sampler(data.loss, cfg.group_by_length, labelled="label" in prepared.train.columns),
             cpu_processes=world > 1 and not _has_cuda(),
             progress_bar=self.progress_bar,
         )
@@ -267,18 +267,19 @@ class TrainingJob:
         return trainer
 
 
-def _sampler(name: str, group_by_length: bool, labelled: bool = False):
-    """The batch sampler: plain batches become length-grouped ones when asked; in-batch negatives made from
-    labelled texts (single_class pairs) never share a label (core.training.batching)."""
-    if group_by_length and name == PLAIN:
+def _sampler(spec: LossSpec, group_by_length: bool, labelled: bool = False):
+    """The loss's batch sampler (sentence-transformers' `BatchSamplers` value): plain batches become
+    length-grouped ones when asked; in-batch negatives made from labelled texts (pairs of texts of one
+    label) never share a label (core.training.batching)."""
+    if group_by_length and not (spec.in_batch_negatives or spec.label_batches):
         from core.training.batching import LengthGroupedBatchSampler
 
         return LengthGroupedBatchSampler
-    if labelled and name == NO_DUPLICATES:
+    if labelled and spec.in_batch_negatives:
         from core.training.batching import DistinctLabelBatchSampler
 
         return DistinctLabelBatchSampler
-    return name
+    return spec.batch_sampler
 
 
 def _training_args(

@@ -20,7 +20,7 @@ def build_loss(spec: LossSpec, model, *, num_labels: int = 0, matryoshka_dims: l
     from sentence_transformers.sentence_transformer import losses
 
     cls = getattr(losses, spec.name)
-    if spec.name == "SoftmaxLoss":
+    if spec.classifier:
         loss = cls(model, embedding_dimension=model.get_embedding_dimension(), num_labels=num_labels)
     elif spec.guided:
         if guide is None:
