@@ -16,50 +16,36 @@ import signal
 import sys
 from dataclasses import fields
 
-from core.config import TrainConfig, load_config
+from core.config import IGNORED_KEYS, TrainConfig, field_info, field_types, load_config
 from core.errors import StudioError
+from core.recipes import trainer_list
 
 __all__ = ["build_parser", "main"]
-
-HELP = {
-    "data_path": "file (CSV/TSV/JSON/JSONL/Parquet), folder of {split}.csv|jsonl|parquet, or Hub dataset id[:config]",
-    "model": "base model: Hub id or local folder (default: sentence-transformers/all-MiniLM-L6-v2, bundled)",
-    "project_name": "run folder; the model lands in <project-name>/model",
-    "trainer": "pair, qa, triplet, pair_score, pair_class or single_class (default: suggested from the data)",
-    "loss": "loss name (default: the trainer type's default, see README)",
-    "lr": "learning rate (default: the trainer type's own, e.g. 2e-05 for pair and qa; README, Defaults)",
-    "epochs": "epochs (default: the trainer type's own)",
-    "batch_size": "batch size (default: the trainer type's own)",
-    "negative_columns": "pair/qa: more negative columns, comma-separated (default: columns named negative*)",
-    "num_negatives": "pair/qa: hard negatives per training row (from a 0/1 label column, negative columns, or mined)",
-    "mine_negatives": "pair/qa: mine hard negatives with the base model before training (off by default; README)",
-    "mining_margin": "pair/qa with --mine-negatives: a mined negative scores at least this share below the positive",
-    "matryoshka_dims": "comma-separated embedding sizes to train at once, e.g. 384,256,128,64",
-    "validation_fraction": "share of train held out for validation when no --valid-split is given",
-}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sbert-studio", description="Fine-tune sentence embedding models.")
     epilog = (
-        "Defaults depend on the trainer type: each one (pair, qa, triplet, pair_score, pair_class, single_class) "
-        "brings its own loss, learning rate, epochs and batch size, measured on held-out data (README, Defaults). "
-        "A value you set wins; the run's config.yaml records every value used."
+        f"Defaults depend on the trainer type: each one ({trainer_list('and')}) brings its own loss, learning rate, "
+        "epochs and batch size, measured on held-out data (README, Defaults). A value you set wins; the run's "
+        "config.yaml records every value used."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a model from a config file or flags", epilog=epilog)
     train.add_argument("--config", help="YAML config (ours or AutoTrain's); flags override it")
-    train.add_argument("--train", action="store_true", help=argparse.SUPPRESS)  # AutoTrain's verb, accepted
-    train.add_argument("--backend", help=argparse.SUPPRESS)  # AutoTrain's, meaningless locally
+    for key in IGNORED_KEYS:  # AutoTrain's (`--train`, `--backend`): accepted, meaningless locally
+        train.add_argument(f"--{key}", nargs="?", const=True, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    kinds = field_types()
     for f in fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
-        if str(f.type) == "bool":
+        info = field_info(f.name)
+        if kinds[f.name].base is bool:
             # --flag / --no-flag: a default that is on (group_by_length) can be turned off
             train.add_argument(
-                flag, dest=f.name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=HELP.get(f.name)
+                flag, dest=f.name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=info["help"]
             )
         else:
-            train.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, metavar=f.name.upper(), help=HELP.get(f.name))
+            train.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, metavar=f.name.upper(), help=info["help"])
     commands.add_parser("app", help="launch the browser app")
     return parser
 
@@ -103,7 +89,7 @@ def _console_logging() -> None:
 def _train(args: argparse.Namespace) -> int:
     from core.training.job import TrainingJob
 
-    given = {k: v for k, v in vars(args).items() if k not in ("command", "config", "train", "backend")}
+    given = {k: v for k, v in vars(args).items() if k not in ("command", "config")}  # from_dict drops IGNORED_KEYS
     config = load_config(args.config) if args.config else TrainConfig()
     if given:
         config = TrainConfig.from_dict(config.to_dict() | {"token": config.token} | given)

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import importlib.util
 import math
+import types
+import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -21,9 +24,21 @@ import yaml
 
 from core.catalog import DEFAULT_MODEL
 from core.errors import ConfigError
-from core.recipes import GROUP_BY_LABEL, allowed_list, get_recipe, resolve_loss
+from core.recipes import allowed_list, get_recipe, resolve_loss, trainer_list
 
-__all__ = ["TrainConfig", "load_config", "resolve_precision"]
+__all__ = [
+    "ADVANCED_GROUPS",
+    "BASIC",
+    "IGNORED_KEYS",
+    "FieldType",
+    "TrainConfig",
+    "field_info",
+    "field_types",
+    "fields_in",
+    "is_empty",
+    "load_config",
+    "resolve_precision",
+]
 
 EVAL_STRATEGIES = ("no", "steps", "epoch")
 PRECISIONS = ("auto", "no", "fp16", "bf16")  # auto: bf16 on a GPU that has it, else fp32 (no)
@@ -33,66 +48,184 @@ SECRET_FIELDS = ("token",)
 IGNORED_KEYS = ("backend", "train")
 
 
+# Groups of settings, in the order the form lays them out. The Data and Model tabs place their own
+# (roles, model, trainer, loss); BASIC is the row of parameters always shown; ADVANCED_GROUPS are the
+# rows of the "Advanced parameters" accordion. A field without a group is not on the form (Hub fields).
+DATA, MODEL, BASIC = "data", "model", "basic"
+ADVANCED_GROUPS = ("optimisation", "negatives", "evaluation", "output")
+
+
+def setting(default: Any = None, help: str = "", *, label: str | None = None, group: str | None = None, **kwargs: Any):
+    """A TrainConfig field with what a person reads about it: `help` for --help, `label` for the form
+    (default: the name, capitalised), `group` for where the form shows it, `choices` for a dropdown."""
+    choices = kwargs.pop("choices", None)
+    metadata = {"help": help, "label": label, "group": group, "choices": choices}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=metadata, **kwargs)
+    return field(default=default, metadata=metadata, **kwargs)
+
+
 @dataclass
 class TrainConfig:
-    """Everything one training run needs. Defaults are what `sbert-studio train` uses."""
+    """Everything one training run needs. Defaults are what `sbert-studio train` uses; each field's
+    metadata carries its help text (--help), form label and form group (ui.form reads them)."""
 
     # --- data ---
-    data_path: str = ""  # file, folder of {split}.csv|jsonl|parquet, or Hub dataset id[:config]
-    train_split: str = "train"
-    valid_split: str | None = None  # None: hold out `validation_fraction` of train
-    sentence1_column: str | None = None  # None: AutoTrain's default names, else suggested
-    sentence2_column: str | None = None
-    sentence3_column: str | None = None
-    target_column: str | None = None
-    max_samples: int | None = None  # train on the first N cleaned rows only
-    validation_fraction: float = 0.1
-    score_min: float | None = None  # declared score range; None: observed min/max when outside 0-1
-    score_max: float | None = None
+    data_path: str = setting(
+        "", "file (CSV/TSV/JSON/JSONL/Parquet), folder of {split}.csv|jsonl|parquet, or Hub dataset id[:config]", group=DATA
+    )
+    train_split: str = setting("train", "split (file name in a folder, or Hub split) to train on", group=DATA)
+    valid_split: str | None = setting(
+        None, "validation split; empty: hold out --validation-fraction of train", group=DATA, label="Validation split"
+    )
+    sentence1_column: str | None = setting(None, "column of the first text (empty: AutoTrain's name, else suggested)", group=DATA)
+    sentence2_column: str | None = setting(None, "column of the second text (empty: suggested)", group=DATA)
+    sentence3_column: str | None = setting(None, "column of the third text, a negative (empty: suggested)", group=DATA)
+    target_column: str | None = setting(None, "column of the score or label (empty: suggested)", group=DATA)
+    max_samples: int | None = setting(
+        None, "train on the first N cleaned rows only", group=BASIC, label="Max training rows (empty: all)"
+    )
+    validation_fraction: float = setting(
+        0.1, "share of train held out for validation when no --valid-split is given", group="evaluation"
+    )
+    score_min: float | None = setting(
+        None,
+        "declared lowest score (empty: observed, when scores lie outside 0-1)",
+        group="output",
+        label="Score min (empty: observed)",
+    )
+    score_max: float | None = setting(
+        None, "declared highest score (empty: observed)", group="output", label="Score max (empty: observed)"
+    )
 
     # --- model and trainer ---
-    model: str = DEFAULT_MODEL  # Hub id or local folder
-    trainer: str | None = None  # None: suggested from the data
-    loss: str | None = None  # None: the trainer's default loss
-    matryoshka_dims: list[int] | None = None  # e.g. [384, 256, 128, 64]
-    max_seq_length: int = 128  # tokens; longer texts are truncated
-    trust_remote_code: bool = False  # run code shipped with the model (custom architectures); off unless asked
+    model: str = setting(DEFAULT_MODEL, f"base model: Hub id or local folder (default: {DEFAULT_MODEL}, bundled)", group=MODEL)
+    trainer: str | None = setting(None, f"{trainer_list()} (default: suggested from the data)", group=MODEL)
+    loss: str | None = setting(None, "loss name (default: the trainer type's default, see README)", group=MODEL)
+    matryoshka_dims: list[int] | None = setting(
+        None,
+        "comma-separated embedding sizes to train at once, e.g. 384,256,128,64",
+        group="output",
+        label="Matryoshka dimensions (e.g. 384,256,128,64; empty: off)",
+    )
+    max_seq_length: int = setting(128, "tokens; longer texts are truncated", group=BASIC, label="Max sequence length (tokens)")
+    trust_remote_code: bool = setting(
+        False,
+        "run code shipped with the model (custom architectures); off unless asked",
+        group="output",
+        label="Trust remote code (runs code shipped with the model: only for models you trust)",
+    )
 
-    # --- hard negatives (pair and qa) ---
-    negative_columns: list[str] | None = None  # more negative columns beside sentence3_column; None: columns named negative*
-    num_negatives: int = 3  # hard negatives per training row (label-0 rows, negative columns or mined)
-    mine_negatives: bool = False  # mine hard negatives with the base model before training
-    mining_margin: float = 0.05  # a mined negative scores at least this share below the positive (fewer false negatives)
+    # --- hard negatives (retrieval trainer types) ---
+    negative_columns: list[str] | None = setting(
+        None,
+        "retrieval trainer types: more negative columns, comma-separated (default: columns named negative*)",
+        group="negatives",
+        label="More negative columns (comma-separated; empty: columns named negative*)",
+    )
+    num_negatives: int = setting(
+        3,
+        "retrieval trainer types: hard negatives per training row (from a 0/1 label column, negative columns, or mined)",
+        group="negatives",
+        label="Hard negatives per row (retrieval trainer types)",
+    )
+    mine_negatives: bool = setting(
+        False,
+        "retrieval trainer types: mine hard negatives with the base model before training (off by default; README)",
+        group="negatives",
+        label="Mine hard negatives with the base model before training (retrieval trainer types)",
+    )
+    mining_margin: float = setting(
+        0.05,
+        "with --mine-negatives: a mined negative scores at least this share below the positive (fewer false negatives)",
+        group="negatives",
+        label="Mining margin (a negative scores at least this share below the positive)",
+    )
 
     # --- optimisation: None takes the trainer type's own default (core.recipes, measured in bench/) ---
-    lr: float | None = None
-    epochs: float | None = None
-    batch_size: int | None = None
-    warmup_ratio: float = 0.1
-    gradient_accumulation: int = 1
-    optimizer: str = "adamw_torch_fused"  # the trainer's own default since torch 2.8; faster than adamw_torch
-    scheduler: str = "linear"
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    seed: int = 42
-    group_by_length: bool = True  # batches of similar-length texts (less padding) for losses that draw plain batches
-    mixed_precision: str = "auto"  # bf16 on a CUDA GPU that supports it, fp32 elsewhere (see resolve_precision)
-    auto_find_batch_size: bool = False
+    lr: float | None = setting(
+        None,
+        "learning rate (default: the trainer type's own; README, Defaults)",
+        group=BASIC,
+        label="Learning rate (empty: the trainer type's default)",
+    )
+    epochs: float | None = setting(
+        None, "epochs (default: the trainer type's own)", group=BASIC, label="Epochs (empty: the trainer type's default)"
+    )
+    batch_size: int | None = setting(
+        None, "batch size (default: the trainer type's own)", group=BASIC, label="Batch size (empty: the trainer type's default)"
+    )
+    warmup_ratio: float = setting(0.1, "share of the steps the learning rate warms up over", group="optimisation")
+    gradient_accumulation: int = setting(1, "batches whose gradients add up to one step", group="optimisation")
+    optimizer: str = setting(
+        "adamw_torch_fused",
+        "optimizer (transformers' names); the trainer's own default since torch 2.8, faster than adamw_torch",
+        group="optimisation",
+        choices=("adamw_torch_fused", "adamw_torch", "adafactor", "sgd"),
+    )
+    scheduler: str = setting(
+        "linear",
+        "learning-rate schedule (transformers' names)",
+        group="optimisation",
+        choices=("linear", "cosine", "constant", "constant_with_warmup", "polynomial"),
+    )
+    weight_decay: float = setting(0.0, "weight decay", group="optimisation")
+    max_grad_norm: float = setting(1.0, "gradient clipping norm", group="optimisation")
+    seed: int = setting(42, "seed for the validation split, shuffling and initialisation", group="optimisation")
+    group_by_length: bool = setting(
+        True,
+        "batches of similar-length texts (less padding) for losses that draw plain batches",
+        group="optimisation",
+        label="Group batches by text length (less padding, faster; plain-batch losses)",
+    )
+    mixed_precision: str = setting(
+        "auto",
+        "auto: bf16 on a CUDA GPU that supports it, fp32 elsewhere; no, fp16 or bf16",
+        group="optimisation",
+        choices=PRECISIONS,
+    )
+    auto_find_batch_size: bool = setting(False, "halve the batch size until it fits in memory")
 
     # --- evaluation, logging and checkpoints ---
-    logging_steps: int = -1  # -1: about 50 points per run
-    eval_strategy: str = "steps"
-    eval_steps: int | None = None  # None: about 5 evaluations per run
-    early_stopping_patience: int | None = None  # evaluations without improvement; None: off
-    early_stopping_threshold: float = 0.0
-    save_total_limit: int = 1
-    log: str = "none"
+    logging_steps: int = setting(
+        -1,
+        "log the loss every N steps; -1: about 50 points per run",
+        group="evaluation",
+        label="Log loss every N steps (-1: about 50 points)",
+    )
+    eval_strategy: str = setting("steps", "when to evaluate: steps, epoch or no", group="evaluation", choices=EVAL_STRATEGIES)
+    eval_steps: int | None = setting(
+        None,
+        "evaluate every N steps; empty: about 5 evaluations per run",
+        group="evaluation",
+        label="Evaluate every N steps (empty: about 5 times)",
+    )
+    early_stopping_patience: int | None = setting(
+        None,
+        "evaluations without improvement before stopping; empty: off",
+        group="evaluation",
+        label="Early stopping patience (evaluations; empty: off)",
+    )
+    early_stopping_threshold: float = setting(0.0, "the least improvement that counts, for early stopping", group="evaluation")
+    save_total_limit: int = setting(1, "evaluation checkpoints kept", group="evaluation")
+    log: str = setting(
+        "none",
+        "experiment tracking (the package must be installed)",
+        group="output",
+        choices=LOGGERS,
+        label="Experiment tracking (the package must be installed)",
+    )
 
     # --- run folder and Hub ---
-    project_name: str | None = None  # the run folder; None: a new folder under the runs root
-    push_to_hub: bool = False
-    username: str | None = None
-    token: str | None = field(default=None, repr=False)  # never written anywhere
+    project_name: str | None = setting(
+        None,
+        "run folder; the model lands in <project-name>/model (default: a new folder under the runs root)",
+        group="output",
+        label="Run folder (empty: a new folder under runs/)",
+    )
+    push_to_hub: bool = setting(False, "push the finished model to the Hub (private), as <username>/<run name>")
+    username: str | None = setting(None, "Hub user or organisation to push to (default: the token's user)")
+    token: str | None = setting(None, "Hub token (default: $HF_TOKEN); never written anywhere", repr=False)
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -121,7 +254,7 @@ class TrainConfig:
                 problems.append(f"unknown setting '{raw_key}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
                 continue
             try:
-                values[key] = _coerce(known[key], value)
+                values[key] = _coerce(key, value)
             except ValueError as exc:
                 problems.append(f"{key}: {exc}")
         if problems:
@@ -160,7 +293,7 @@ class TrainConfig:
                 recipe = get_recipe(self.trainer)
                 spec = resolve_loss(recipe, self.loss)
                 batch = self.batch_size or recipe.defaults.batch_size
-                if spec.sampler == GROUP_BY_LABEL and (batch < 4 or batch % 2):
+                if spec.label_batches and (batch < 4 or batch % 2):
                     problems.append(
                         f"batch_size: {batch} does not suit {spec.name}, whose batches hold pairs of texts of one label; "
                         "use an even number of 4 or more, e.g. 16"
@@ -211,6 +344,9 @@ class TrainConfig:
         return self
 
 
+_FIELDS = {f.name: f for f in fields(TrainConfig)}
+
+
 def load_config(path: str | Path) -> TrainConfig:
     """Read a YAML config file (ours, or AutoTrain's nested form)."""
     path = Path(path)
@@ -247,27 +383,65 @@ def _flatten_autotrain(data: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def _coerce(f: dataclasses.Field, value: Any) -> Any:
-    """Coerce a YAML or CLI value to the field's type; ValueError names what was expected."""
-    kind = str(f.type)
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null") and "None" in kind):
-        if "None" in kind:
-            return None
-        if f.name == "mixed_precision":
-            return "no"
-        raise ValueError("a value is required")
-    if f.name == "mixed_precision" and str(value).lower() in ("none", "no", "fp32", "false"):
+@dataclass(frozen=True)
+class FieldType:
+    """A TrainConfig field's type, read from its annotation (typing.get_type_hints), not from its text."""
+
+    base: type  # str, int, float, bool or list
+    item: type | None  # a list's item type
+    optional: bool  # None is allowed (an empty value means None)
+
+
+@functools.cache
+def field_types() -> dict[str, FieldType]:
+    """{field name: FieldType} for every TrainConfig field."""
+    out = {}
+    for name, hint in typing.get_type_hints(TrainConfig).items():
+        args = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union else ()
+        optional = type(None) in args
+        base = next((a for a in args if a is not type(None)), hint)
+        item = (typing.get_args(base) or (None,))[0]
+        out[name] = FieldType(typing.get_origin(base) or base, item, optional)
+    return out
+
+
+def field_info(name: str) -> dict[str, Any]:
+    """help, label, group and choices of a TrainConfig field (its metadata), the label filled in from the name."""
+    info = dict(_FIELDS[name].metadata)
+    info["label"] = info.get("label") or name.replace("_", " ").capitalize()
+    return info
+
+
+def fields_in(group: str) -> tuple[str, ...]:
+    """The TrainConfig fields of a form group, in declaration order."""
+    return tuple(f.name for f in fields(TrainConfig) if f.metadata.get("group") == group)
+
+
+def is_empty(value: Any) -> bool:
+    """The one rule for "no value": None, or text that is empty or says none/null (after stripping)."""
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null"))
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Coerce a YAML, CLI or form value to the field's type; ValueError names what was expected."""
+    kind = field_types()[name]
+    if name == "mixed_precision" and (is_empty(value) or str(value).lower() in ("no", "fp32", "false")):
         return "no"
-    if kind.startswith("list[str]"):
+    if is_empty(value):
+        if kind.optional:
+            return None
+        if value is None or kind.base is not str:
+            raise ValueError("a value is required")
+    if kind.base is list:
         items = value if isinstance(value, list) else str(value).split(",")
-        return [str(v).strip() for v in items if str(v).strip()] or None
-    if kind.startswith("list[int]"):
-        items = value if isinstance(value, list) else str(value).replace(" ", "").split(",")
-        try:
-            return [int(v) for v in items if str(v) != ""]
-        except ValueError:
-            raise ValueError(f"'{value}' is not a comma-separated list of integers, e.g. 384,256,128,64") from None
-    if kind.startswith("bool"):
+        items = [str(v).strip() for v in items if str(v).strip()]
+        if kind.item is int:
+            try:
+                return [int(v) for v in items]
+            except ValueError:
+                raise ValueError(f"'{value}' is not a comma-separated list of integers, e.g. 384,256,128,64") from None
+        return items or None
+    if kind.base is bool:
         if isinstance(value, bool):
             return value
         text = str(value).strip().lower()
@@ -276,7 +450,7 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
         if text in ("false", "0", "no", "off"):
             return False
         raise ValueError(f"'{value}' is not true or false")
-    if kind.startswith("int"):
+    if kind.base is int:
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -284,7 +458,7 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
         if not number.is_integer():
             raise ValueError(f"'{value}' is not a whole number")
         return int(number)
-    if kind.startswith("float"):
+    if kind.base is float:
         try:
             return float(value)
         except (TypeError, ValueError):

@@ -9,80 +9,31 @@ and the CLI never disagree.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 import gradio as gr
 
-from core.config import EVAL_STRATEGIES, LOGGERS, PRECISIONS, TrainConfig
+from core.config import ADVANCED_GROUPS, BASIC, TrainConfig, field_info, field_types, fields_in
 
-__all__ = ["ADVANCED", "BASIC", "NONE", "Form", "param_component"]
+__all__ = ["NONE", "Form", "advanced_rows", "basic_row", "param_component"]
 
-NONE = ""  # a role dropdown's "no column" value
-BASIC = ("epochs", "batch_size", "lr", "max_samples", "max_seq_length")
-ADVANCED = (
-    "warmup_ratio",
-    "gradient_accumulation",
-    "weight_decay",
-    "max_grad_norm",
-    "optimizer",
-    "scheduler",
-    "mixed_precision",
-    "group_by_length",
-    "num_negatives",
-    "mine_negatives",
-    "mining_margin",
-    "negative_columns",
-    "seed",
-    "eval_strategy",
-    "eval_steps",
-    "logging_steps",
-    "early_stopping_patience",
-    "early_stopping_threshold",
-    "save_total_limit",
-    "validation_fraction",
-    "score_min",
-    "score_max",
-    "matryoshka_dims",
-    "log",
-    "trust_remote_code",
-    "project_name",
-)
-LABELS = {
-    "lr": "Learning rate (empty: the trainer type's default)",
-    "epochs": "Epochs (empty: the trainer type's default)",
-    "batch_size": "Batch size (empty: the trainer type's default)",
-    "num_negatives": "Hard negatives per row (pair, qa)",
-    "mine_negatives": "Mine hard negatives with the base model before training (pair, qa)",
-    "mining_margin": "Mining margin (a negative scores at least this share below the positive)",
-    "negative_columns": "More negative columns (comma-separated; empty: columns named negative*)",
-    "max_samples": "Max training rows (empty: all)",
-    "max_seq_length": "Max sequence length (tokens)",
-    "eval_steps": "Evaluate every N steps (empty: about 5 times)",
-    "logging_steps": "Log loss every N steps (-1: about 50 points)",
-    "early_stopping_patience": "Early stopping patience (evaluations; empty: off)",
-    "matryoshka_dims": "Matryoshka dimensions (e.g. 384,256,128,64; empty: off)",
-    "project_name": "Run folder (empty: a new folder under runs/)",
-    "score_min": "Score min (empty: observed)",
-    "score_max": "Score max (empty: observed)",
-    "log": "Experiment tracking (the package must be installed)",
-    "group_by_length": "Group batches by text length (less padding, faster; plain-batch losses)",
-    "trust_remote_code": "Trust remote code (runs code shipped with the model: only for models you trust)",
-}
-CHOICES = {
-    "optimizer": ("adamw_torch_fused", "adamw_torch", "adafactor", "sgd"),
-    "scheduler": ("linear", "cosine", "constant", "constant_with_warmup", "polynomial"),
-    "mixed_precision": PRECISIONS,
-    "eval_strategy": EVAL_STRATEGIES,
-    "log": LOGGERS,
-}
-_TYPES = {f.name: str(f.type) for f in fields(TrainConfig)}
+NONE = ""  # a role dropdown's "no column" value (an empty value: TrainConfig reads it as None)
 _DEFAULTS = TrainConfig()
+
+
+def basic_row() -> tuple[str, ...]:
+    """The parameters always shown (TrainConfig fields of the `basic` group)."""
+    return fields_in(BASIC)
+
+
+def advanced_rows() -> list[tuple[str, ...]]:
+    """One row of the "Advanced parameters" accordion per group of the schema, in its order."""
+    return [fields_in(group) for group in ADVANCED_GROUPS]
 
 
 def _shown(name: str, value: Any) -> Any:
     """A config value as its component shows it."""
-    if name in ("matryoshka_dims", "negative_columns"):
+    if field_types()[name].base is list:
         return ",".join(map(str, value)) if value else ""
     if value is None:
         return ""
@@ -90,18 +41,17 @@ def _shown(name: str, value: Any) -> Any:
 
 
 def param_component(name: str) -> gr.components.Component:
-    """The component for one parameter, with TrainConfig's default and a stable elem_id `param-<name>`."""
-    label = LABELS.get(name, name.replace("_", " ").capitalize())
+    """The component for one parameter: TrainConfig's default, its label and help, a stable elem_id `param-<name>`."""
+    info, kind = field_info(name), field_types()[name]
+    common = {"label": info["label"], "elem_id": f"param-{name.replace('_', '-')}"}
     value = _shown(name, getattr(_DEFAULTS, name))
-    elem_id = f"param-{name.replace('_', '-')}"
-    kind = _TYPES[name]
-    if kind.startswith("bool"):
-        return gr.Checkbox(value=bool(value), label=label, elem_id=elem_id)
-    if name in CHOICES:
-        return gr.Dropdown(list(CHOICES[name]), value=value, label=label, elem_id=elem_id, allow_custom_value=True)
-    if kind.startswith(("int", "float")) and "None" not in kind:  # optional numbers are text boxes: empty means None
-        return gr.Number(value=value, label=label, elem_id=elem_id, precision=0 if kind.startswith("int") else None)
-    return gr.Textbox(value=value, label=label, elem_id=elem_id)
+    if kind.base is bool:
+        return gr.Checkbox(value=bool(value), **common)
+    if info["choices"]:
+        return gr.Dropdown(list(info["choices"]), value=value, allow_custom_value=True, **common)
+    if kind.base in (int, float) and not kind.optional:  # optional numbers are text boxes: empty means None
+        return gr.Number(value=value, precision=0 if kind.base is int else None, **common)
+    return gr.Textbox(value=value, **common)
 
 
 class Form:
@@ -111,7 +61,7 @@ class Form:
         self.components: dict[str, gr.components.Component] = {}
 
     def add(self, name: str, component):
-        if name not in _TYPES:
+        if name not in field_types():
             raise KeyError(f"{name} is not a TrainConfig field")
         self.components[name] = component
         return component
@@ -125,12 +75,9 @@ class Form:
         return {name: by_component[c] for name, c in self.components.items() if c in by_component}
 
     def config(self, by_component: dict) -> TrainConfig:
-        """The TrainConfig the form describes. Raises ConfigError naming each bad field."""
-        raw = {}
-        for name, value in self.values(by_component).items():
-            if isinstance(value, str):
-                value = value.strip()
-            raw[name] = None if value in ("", NONE) and "None" in _TYPES[name] else value
+        """The TrainConfig the form describes (an empty box is None: TrainConfig's one rule). Raises ConfigError
+        naming each bad field."""
+        raw = {name: value.strip() if isinstance(value, str) else value for name, value in self.values(by_component).items()}
         return TrainConfig.from_dict(raw)
 
     def updates(self, config: TrainConfig) -> dict:

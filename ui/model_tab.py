@@ -16,7 +16,7 @@ from core.errors import ConfigError
 from core.recipes import RECIPES, default_loss
 from core.runs.commands import commands
 from ui.errors import friendly
-from ui.form import ADVANCED, BASIC, Form, param_component
+from ui.form import Form, advanced_rows, basic_row, param_component
 
 __all__ = ["TRAINER_DEFAULTS", "build", "defaults_update", "describe_model", "describe_trainer", "loss_update"]
 
@@ -49,7 +49,7 @@ def describe_trainer(trainer: str | None) -> str:
     roles = ", ".join(
         f"{role} ({label})" if role != label else role for role, label in zip(recipe.roles, recipe.role_labels, strict=True)
     )
-    target = {"score": " + a similarity score", "class": " + a class label", None: ""}[recipe.target]
+    target = f" + {recipe.target_words}" if recipe.target else ""
     optional = " Optional: a negative column and a 0/1 label (hard negatives)." if recipe.negatives else ""
     d = recipe.defaults
     return (
@@ -59,8 +59,8 @@ def describe_trainer(trainer: str | None) -> str:
     )
 
 
-def defaults_update(form: Form, trainer: str | None) -> dict:
-    """The trainer type's own learning rate, epochs and batch size, shown in their empty boxes when it changes.
+def defaults_update(trainer: str | None) -> dict:
+    """{field: update}: the trainer type's own learning rate, epochs and batch size, shown in their empty boxes.
 
     They are placeholders, not values: an empty box means "the trainer type's default", so a value the
     person typed (or a loaded YAML file set) stays, and changing the trainer type never overwrites it.
@@ -69,7 +69,7 @@ def defaults_update(form: Form, trainer: str | None) -> dict:
     shown = {}
     for name in TRAINER_DEFAULTS:
         text = f"{getattr(recipe.defaults, name):g} ({recipe.name}'s default)" if recipe else "the trainer type's default"
-        shown[form.components[name]] = gr.update(placeholder=text)
+        shown[name] = gr.update(placeholder=text)
     return shown
 
 
@@ -117,14 +117,12 @@ def build(form: Form) -> SimpleNamespace:
         ui.loss = form.add("loss", gr.Dropdown([], value=None, label="Loss", elem_id="loss", allow_custom_value=True))
     ui.trainer_note = gr.Markdown(describe_trainer(None), elem_id="trainer-note")
     with gr.Row():
-        ui.basic = [form.add(name, param_component(name)) for name in BASIC]
+        ui.basic = [form.add(name, param_component(name)) for name in basic_row()]
     with gr.Accordion("Advanced parameters (same defaults as the CLI)", open=False, elem_id="advanced"):
-        with gr.Row():
-            ui.advanced = [form.add(name, param_component(name)) for name in ADVANCED[:6]]
-        with gr.Row():
-            ui.advanced += [form.add(name, param_component(name)) for name in ADVANCED[6:13]]
-        with gr.Row():
-            ui.advanced += [form.add(name, param_component(name)) for name in ADVANCED[13:]]
+        ui.advanced = []
+        for row in advanced_rows():  # one row per group of the schema (core.config.ADVANCED_GROUPS)
+            with gr.Row():
+                ui.advanced += [form.add(name, param_component(name)) for name in row]
     with gr.Row():
         ui.show = gr.Button("Show config & command", elem_id="show-config")
         ui.yaml_file = gr.File(
