@@ -9,7 +9,7 @@ import pytest
 from conftest import rows_for, write_csv
 
 from core.config import TrainConfig
-from core.recipes import RECIPES
+from core.recipes import RECIPES, ROLES
 from ui import data_tab, model_tab
 from ui.errors import friendly
 
@@ -32,7 +32,8 @@ def built():
 def test_a_table_named_sentence1_sentence2_score_needs_no_role_changes(tmp_path, kept):
     path = write_csv(tmp_path / "sts.csv", ["sentence1", "sentence2", "score"], rows_for("pair_score", 30)[1])
     shown = data_tab.load_upload(str(path))
-    data_path, summary, preview, trainer, *roles = shown[:8]
+    data_path, summary, preview, trainer = shown["data_path"], shown["summary"], shown["preview"], shown["trainer"]
+    roles = list(shown["roles"].values())
     assert data_path.startswith(str(kept))  # the upload is kept beside the runs, not in a temp folder
     assert "30 rows × 3 columns" in summary and "pair_score" in summary
     assert trainer["value"] == "pair_score"
@@ -44,8 +45,8 @@ def test_a_table_named_sentence1_sentence2_score_needs_no_role_changes(tmp_path,
 @pytest.mark.parametrize("label", list(data_tab.EXAMPLES))
 def test_every_bundled_example_suggests_its_own_trainer_type(label):
     shown = data_tab.load_example(label)
-    assert shown[3]["value"] == data_tab.EXAMPLES[label].removesuffix(".csv")
-    assert 200 <= int(shown[1].split("**: ")[1].split(" rows")[0].replace(",", "")) <= 400
+    assert shown["trainer"]["value"] == data_tab.EXAMPLES[label].removesuffix(".csv")
+    assert 200 <= int(shown["summary"].split("**: ")[1].split(" rows")[0].replace(",", "")) <= 400
 
 
 def test_an_excel_workbook_is_refused_with_the_fix_not_a_traceback(tmp_path, kept):
@@ -120,10 +121,10 @@ def test_a_model_that_cannot_be_fetched_leaves_the_report_without_token_lengths(
 
 def test_the_trainer_type_decides_roles_and_losses():
     triplet = data_tab.role_updates("triplet", None, None)
-    assert [r["visible"] for r in triplet] == [True, True, True, False]
-    assert triplet[2]["label"] == "sentence3 (negative)"
+    assert [triplet[r]["visible"] for r in ROLES] == [True, True, True, False]
+    assert triplet["sentence3"]["label"] == "sentence3 (negative)"
     single = data_tab.role_updates("single_class", None, None)
-    assert [r["visible"] for r in single] == [True, False, False, True]
+    assert [single[r]["visible"] for r in ROLES] == [True, False, False, True]
     loss = model_tab.loss_update("pair_class", "CoSENTLoss")
     assert loss["value"] == RECIPES["pair_class"].default_loss
     assert set(loss["choices"]) == {"SoftmaxLoss", "ContrastiveLoss", "OnlineContrastiveLoss"}
@@ -172,11 +173,11 @@ def test_every_element_the_tests_rely_on_has_its_stable_id():
 def test_hard_negative_mining_makes_a_triplet_table_to_train_on(tmp_path, kept, tiny_model):
     path = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 30)[1])
     opened = data_tab.load_upload(str(path))
-    assert (opened[11]["value"], opened[12]["value"]) == ("anchor", "positive")  # mining columns pre-filled
-    made = data_tab.make_mined(opened[0], "anchor", "positive", 1, tiny_model, progress=lambda *a, **k: None)
-    assert made[3]["value"] == "triplet"  # the new table is suggested as triplets
-    assert [r["value"] for r in made[4:7]] == ["anchor", "positive", "negative"]
-    assert "Made **mined-triplets-" in made[-1]
+    assert (opened["mine_anchor"]["value"], opened["mine_positive"]["value"]) == ("anchor", "positive")  # pre-filled
+    made = data_tab.make_mined(opened["data_path"], "anchor", "positive", 1, tiny_model, progress=lambda *a, **k: None)
+    assert made["trainer"]["value"] == "triplet"  # the new table is suggested as triplets
+    assert [made["roles"][r]["value"] for r in ("sentence1", "sentence2", "sentence3")] == ["anchor", "positive", "negative"]
+    assert "Made **mined-triplets-" in made["recipe_note"]
 
 
 def test_nli_recipe_makes_a_new_table_to_train_on(tmp_path, kept):
@@ -187,13 +188,15 @@ def test_nli_recipe_makes_a_new_table_to_train_on(tmp_path, kept):
     ]
     path = write_csv(tmp_path / "nli.csv", ["premise", "hypothesis", "label"], rows)
     opened = data_tab.load_upload(str(path))
-    assert [opened[8 + i]["value"] for i in range(3)] == ["premise", "hypothesis", "label"]  # recipe columns guessed
-    made = data_tab.make_nli(opened[0], "premise", "hypothesis", "label", "triplets")
-    assert made[0].startswith(str(kept)) and made[3]["value"] == "triplet"
+    guessed = [opened[name]["value"] for name in ("nli_premise", "nli_hypothesis", "nli_label")]
+    assert guessed == ["premise", "hypothesis", "label"]  # recipe columns guessed
+    made = data_tab.make_nli(opened["data_path"], "premise", "hypothesis", "label", "triplets")
+    assert made["data_path"].startswith(str(kept)) and made["trainer"]["value"] == "triplet"
     # the loss is set with the trainer (pair_class's SoftmaxLoss must not linger for a triplet table)
-    assert made[13]["value"] == "MultipleNegativesRankingLoss" and "SoftmaxLoss" not in made[13]["choices"]
+    assert made["loss"]["value"] == "MultipleNegativesRankingLoss" and "SoftmaxLoss" not in made["loss"]["choices"]
     # the note names the new table and what was made: one premise, one entailed × one contradicting hypothesis
-    assert made[-1].startswith("Made **nli-triplets") and "(1 rows;" in made[-1] and "the original is unchanged" in made[-1]
+    note = made["recipe_note"]
+    assert note.startswith("Made **nli-triplets") and "(1 rows;" in note and "the original is unchanged" in note
 
 
 def test_the_start_run_api_refuses_to_push_instead_of_ignoring_it(tmp_path, tiny_model, runs_root):

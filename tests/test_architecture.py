@@ -89,10 +89,26 @@ def test_the_rules_catch_a_forbidden_import():
 
 def test_importing_every_core_module_loads_no_gradio():
     modules = ",".join(m for m in _core_modules() if m != "core")
-    code = (
-        f"import sys, importlib; [importlib.import_module(m) for m in '{modules}'.split(',')]; "
-        "print('gradio' in sys.modules)"
-    )
+    code = f"import sys, importlib; [importlib.import_module(m) for m in '{modules}'.split(',')]; print('gradio' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def _long_tuple_returns(source: str) -> list[int]:
+    """Lines returning a tuple of more than three values (or one spliced together with *)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
+            elements = node.value.elts
+            if len(elements) > 3 or any(isinstance(e, ast.Starred) for e in elements):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_no_ui_handler_returns_a_positional_tuple_of_more_than_three_values():
+    """Events take named outputs (ui/outputs.py): adding an output must not shift the others."""
+    found = {p.name: _long_tuple_returns(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "ui").glob("*.py"))}
+    assert {name: lines for name, lines in found.items() if lines} == {}
+    assert _long_tuple_returns("def f():\n    return a, b, c, d\n") == [2]
+    assert _long_tuple_returns("def f():\n    return (a, *rest)\n") == [2]

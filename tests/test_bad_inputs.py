@@ -42,14 +42,14 @@ def test_the_data_tab_reads_it_or_says_what_is_wrong(name, folders):
     expected = outcome_of(name)
     try:
         shown = data_tab.load_upload(str(path))
-        load_training_data(TrainConfig(data_path=shown[0]))  # what "Check data" and training do next
+        load_training_data(TrainConfig(data_path=shown["data_path"]))  # what "Check data" and training do next
     except gr.Error as exc:
         message = exc.message
     except DataError as exc:
         message = str(exc)
     else:
         assert expected is None, f"{name}: read without complaint, but should say {expected!r}"
-        assert shown[0].startswith(str(folders / "kept"))  # the kept copy stays inside the datasets folder
+        assert shown["data_path"].startswith(str(folders / "kept"))  # the kept copy stays inside the datasets folder
         return
     assert expected is not None, f"{name}: refused with {message!r}"
     assert expected in message and "Traceback" not in message

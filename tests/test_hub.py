@@ -139,7 +139,7 @@ def test_on_a_space_the_dataset_box_reads_no_file_of_the_machine(monkeypatch, tm
         data_tab.load_hub(str(secret))
     with pytest.raises(gr.Error, match="on a Space"):
         data_tab.load_hub("/etc/passwd")
-    assert data_tab.load_example(next(iter(data_tab.EXAMPLES)))[3]["value"] == "pair"  # examples still open
+    assert data_tab.load_example(next(iter(data_tab.EXAMPLES)))["trainer"]["value"] == "pair"  # examples still open
 
 
 def test_the_app_builds_on_a_space_with_the_login_button(monkeypatch):

@@ -90,7 +90,8 @@ def test_a_missing_or_broken_model_folder_is_named(tmp_path):
 
 def test_corpus_from_a_table_column_and_from_a_runs_training_texts(run, tmp_path):
     table = write_csv(tmp_path / "docs.csv", ["id", "body", "topic"], [[i, f"text {i}", i % 2] for i in range(7)])
-    texts, note, column, colour = pg.corpus_from_table(str(table), None)
+    shown = pg.corpus_from_table(str(table), None)
+    texts, column, colour = shown["corpus"], shown["corpus_column"], shown["map_colour"]
     assert texts == [f"text {i}" for i in range(7)] and column["value"] == "body" and "(clusters)" in colour["choices"]
     texts, note = pg.corpus_from_run(str(run / "model"))
     assert len(texts) > 50 and "training texts of run `r1`" in note
@@ -99,7 +100,7 @@ def test_corpus_from_a_table_column_and_from_a_runs_training_texts(run, tmp_path
 def test_the_embedding_map_has_a_point_per_text_coloured_by_label_or_cluster(tiny_model, tmp_path):
     rows = [[f"the {animal} runs {i}", animal] for i, animal in enumerate(["dog", "cat"] * 20)]
     table = write_csv(tmp_path / "docs.csv", ["body", "topic"], rows)
-    texts, *_ = pg.corpus_from_table(str(table), "body")
+    texts = pg.corpus_from_table(str(table), "body")["corpus"]
     by_label = pg.draw_map(tiny_model, "", texts, "topic", str(table))
     assert sorted(trace.name for trace in by_label.data) == ["cat", "dog"]
     assert sum(len(trace.x) for trace in by_label.data) == 40

@@ -19,19 +19,14 @@ from core.data.tables import read_source
 from core.data.workspace import EXAMPLES_DIR, keep_file, readable_on_space
 from core.environment import on_space
 from core.errors import DataError, StudioError
-from core.recipes import RECIPES, get_recipe
+from core.recipes import RECIPES, ROLE_FIELDS, ROLES, get_recipe
 from ui.errors import friendly
 from ui.form import NONE, Form
 
-__all__ = ["EXAMPLES", "ROLES", "build", "open_source", "role_updates"]
+__all__ = ["EXAMPLES", "build", "open_source", "role_updates"]
 
 logger = logging.getLogger("sbert_studio.ui")
 PREVIEW_ROWS = 20
-ROLES = ("sentence1", "sentence2", "sentence3", "target")
-OPTIONAL_ROLE_LABELS = {
-    "sentence3": "sentence3 (negative, optional)",
-    "target": "target (0/1 label, optional: 1 positive, 0 hard negative of its query)",
-}
 # bundled example -> its file; written for this project (see assets/examples/README.md)
 EXAMPLES = {
     "pair: help-desk questions asked two ways": "pair.csv",
@@ -50,30 +45,26 @@ def _choices(columns) -> list[tuple[str, str]]:
     return [("— none —", NONE)] + [(str(c), str(c)) for c in columns]
 
 
-def role_updates(trainer: str | None, columns: list[str] | None, suggested: dict[str, str | None] | None) -> list:
-    """Dropdown updates for the four roles: the recipe's meaning as label, hidden when the trainer has no such role.
+def role_updates(trainer: str | None, columns: list[str] | None, suggested: dict[str, str | None] | None) -> dict:
+    """{role: dropdown update} for the four roles: the recipe's meaning as label, hidden when the trainer has no such role.
 
     `columns` None keeps the choices; `suggested` None keeps the values.
     """
     recipe = RECIPES.get(trainer or "")
-    out = []
+    out = {}
     for role in ROLES:
-        if recipe is None:
-            visible, label = True, role
-        elif role in recipe.optional_roles:
-            visible, label = True, OPTIONAL_ROLE_LABELS[role]
-        elif role == "target":
-            visible, label = recipe.target is not None, f"target ({recipe.target})" if recipe.target else "target"
+        meaning = recipe.meaning(role) if recipe else None
+        visible = recipe is None or meaning is not None
+        if recipe is not None and role in recipe.optional_roles:
+            label = f"{role} ({meaning}, optional)"
         else:
-            visible = role in recipe.roles
-            meaning = recipe.role_labels[recipe.roles.index(role)] if visible else role
-            label = f"{role} ({meaning})" if meaning != role else role
+            label = f"{role} ({meaning})" if meaning and meaning != role else role
         update: dict = {"label": label, "visible": visible}
         if columns is not None:
             update["choices"] = _choices(columns)
         if suggested is not None:
             update["value"] = (suggested.get(role) or NONE) if visible else NONE
-        out.append(gr.update(**update))
+        out[role] = gr.update(**update)
     return out
 
 
@@ -102,35 +93,35 @@ def _guess(columns: list[str], *names: str) -> str:
     return next((lowered[n] for n in names if n in lowered), NONE)
 
 
-def _shown(data_path: str) -> tuple:
-    opened = open_source(data_path)
-    columns = [str(c) for c in opened["df"].columns]
-    roles = opened["roles"]
-    guesses = (
-        _guess(columns, "premise", "sentence1"),
-        _guess(columns, "hypothesis", "sentence2"),
-        _guess(columns, "label", "gold_label", "target"),
-        roles.get("sentence1") or NONE,
-        roles.get("sentence2") or NONE,
-    )
-    recipe_columns = [gr.update(choices=_choices(columns), value=guess) for guess in guesses]
+def _shown(data_path: str) -> dict:
+    """What the page shows for a table just opened (the names of ui.layout's `opened` outputs)."""
     from core.data.load import count_classes
     from ui.model_tab import loss_update
 
-    return (
-        data_path,
-        opened["summary"],
-        opened["preview"],
-        gr.update(value=opened["trainer"]),
-        *role_updates(opened["trainer"], columns, opened["roles"]),
-        *recipe_columns,
+    opened = open_source(data_path)
+    columns = [str(c) for c in opened["df"].columns]
+    roles = opened["roles"]
+    guesses = {
+        "nli_premise": _guess(columns, "premise", "sentence1"),
+        "nli_hypothesis": _guess(columns, "hypothesis", "sentence2"),
+        "nli_label": _guess(columns, "label", "gold_label", "target"),
+        "mine_anchor": roles.get("sentence1") or NONE,
+        "mine_positive": roles.get("sentence2") or NONE,
+    }
+    return {
+        "data_path": data_path,
+        "summary": opened["summary"],
+        "preview": opened["preview"],
+        "trainer": gr.update(value=opened["trainer"]),
+        "roles": role_updates(opened["trainer"], columns, opened["roles"]),
+        **{name: gr.update(choices=_choices(columns), value=guess) for name, guess in guesses.items()},
         # set with the trainer, so no event sees a loss of the old one; three classes cannot take a two-class loss
-        loss_update(opened["trainer"], None, count_classes(opened["df"], roles.get("target"))),
-    )
+        "loss": loss_update(opened["trainer"], None, count_classes(opened["df"], roles.get("target"))),
+    }
 
 
 @friendly
-def load_upload(file_path: str | None) -> tuple:
+def load_upload(file_path: str | None) -> dict:
     """An uploaded file: copied into the datasets folder, then read."""
     if not file_path:
         raise DataError("no file received; choose a CSV, TSV, JSON, JSONL or Parquet file")
@@ -138,7 +129,7 @@ def load_upload(file_path: str | None) -> tuple:
 
 
 @friendly
-def load_hub(dataset_id: str) -> tuple:
+def load_hub(dataset_id: str) -> dict:
     """A Hub dataset `owner/name[:config[:split]]` (offline: fails within seconds, naming the id)."""
     dataset_id = (dataset_id or "").strip()
     if not dataset_id:
@@ -149,7 +140,7 @@ def load_hub(dataset_id: str) -> tuple:
 
 
 @friendly
-def load_example(label: str | None) -> tuple:
+def load_example(label: str | None) -> dict:
     if not label or label not in EXAMPLES:
         raise DataError(f"pick one of the bundled examples: {', '.join(EXAMPLES)}")
     return _shown(str(EXAMPLES_DIR / EXAMPLES[label]))
@@ -166,7 +157,7 @@ def set_validation(file_path: str | None) -> tuple[str | None, str]:
 
 
 @friendly
-def make_nli(data_path: str, premise: str, hypothesis: str, label: str, output: str) -> tuple:
+def make_nli(data_path: str, premise: str, hypothesis: str, label: str, output: str) -> dict:
     """NLI rows -> a new triplet or scored-pair table, saved in the datasets folder and opened."""
     from core.data.nli import nli_to_scored_pairs, nli_to_triplets
 
@@ -199,48 +190,22 @@ def _table(data_path: str) -> pd.DataFrame:
     return read_source(data_path, "train")[0]
 
 
-def _made(made: pd.DataFrame, report: dict, name: str) -> tuple:
+def _made(made: pd.DataFrame, report: dict, name: str) -> dict:
     from core.data.workspace import save_table
 
     path = save_table(made, name)
     facts = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.items() if not isinstance(v, dict))
     note = f"Made **{path.name}** ({len(made):,} rows; {facts}). It is now the training table; the original is unchanged."
-    return (*_shown(str(path)), note)
+    return {**_shown(str(path)), "recipe_note": note}
 
 
 @friendly
 def check(form: Form, values: dict, *, load: bool = True) -> str:
-    """Prepare the data as training would (nothing is written) and report what was done, as Markdown.
+    """The data check (core.training.data_check) of the form's config, as Markdown. `load` loads the chosen
+    model for token lengths (the "Check data" button); otherwise they are measured only when it is loaded."""
+    from core.training.data_check import check_data_markdown
 
-    Token lengths need the model's tokenizer: `load` loads the chosen model (the "Check data"
-    button); otherwise they are measured only when that model is already loaded.
-    """
-    from core.data.load import load_training_data
-    from core.data.report_text import report_markdown
-    from core.data.token_stats import token_lengths
-    from core.inference.cache import cached_model, peek_model
-    from core.inference.models import model_token_limit
-
-    config = form.config(values)
-    if not config.data_path:
-        raise DataError("no table yet: upload a file, type a Hub dataset id, or pick a bundled example")
-    data = load_training_data(config)
-    report = dict(data.report)
-    model, why = peek_model(config.model), "press “Check data” or “Load model facts” to measure them against max_seq_length"
-    if model is None and load:
-        try:
-            model = cached_model(config.model)
-        except StudioError as exc:  # the data report stands without them
-            why = f"not measured: {exc}"
-    if model is not None:
-        limit = model_token_limit(model)
-        texts = [t for role in data.recipe.roles for t in data.prepared.train[role]]
-        report["token_lengths"] = token_lengths(
-            texts, model.tokenizer, min(config.max_seq_length, limit or config.max_seq_length)
-        )
-    else:
-        report["token_lengths_note"] = why
-    return report_markdown(report)
+    return check_data_markdown(form.config(values), load=load)
 
 
 def check_quietly(form: Form, values: dict) -> str:
@@ -276,13 +241,13 @@ def build(form: Form) -> SimpleNamespace:
     ui.preview = gr.Dataframe(label="First rows", interactive=False, elem_id="data-preview", max_height=320, wrap=True)
     gr.Markdown("**Roles**: which column plays which part (pre-filled by suggestion; change them if they are wrong).")
     with gr.Row():
-        ui.roles = [
-            form.add(
-                f"{role}_column",
+        ui.roles = {
+            role: form.add(
+                ROLE_FIELDS[role],
                 gr.Dropdown(_choices([]), value=NONE, label=role, elem_id=f"role-{role}", allow_custom_value=True),
             )
             for role in ROLES
-        ]
+        }
     with gr.Row():
         ui.valid_file = gr.File(
             label="Validation file (optional)", file_types=FILE_TYPES, type="filepath", elem_id="data-valid-file", height=100

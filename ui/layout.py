@@ -12,10 +12,11 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from core.data.tables import read_source
+from core.data.load import roles_for
 from ui import data_tab, hub_tab, model_tab, playground_tab, runs_tab, train_tab
 from ui.errors import friendly
 from ui.form import Form
+from ui.outputs import Outputs
 
 __all__ = ["CSS", "THEME", "build_app", "build_page"]
 
@@ -68,19 +69,21 @@ def build_page() -> SimpleNamespace:
 
 
 def _wire_data(form: Form, data, model) -> None:
-    shown = [
-        data.data_path,
-        data.summary,
-        data.preview,
-        model.trainer,
-        *data.roles,
-        data.nli_premise,
-        data.nli_hypothesis,
-        data.nli_label,
-        data.mine_anchor,
-        data.mine_positive,
-        model.loss,
-    ]
+    # what opening a table shows (names: data_tab._shown); a made table also shows its note
+    opened = Outputs(
+        data_path=data.data_path,
+        summary=data.summary,
+        preview=data.preview,
+        trainer=model.trainer,
+        roles=data.roles,
+        nli_premise=data.nli_premise,
+        nli_hypothesis=data.nli_hypothesis,
+        nli_label=data.nli_label,
+        mine_anchor=data.mine_anchor,
+        mine_positive=data.mine_positive,
+        loss=model.loss,
+    )
+    made = opened.extended(recipe_note=data.recipe_note)
     report_inputs = form.inputs
 
     @friendly
@@ -91,70 +94,65 @@ def _wire_data(form: Form, data, model) -> None:
         """After a change: the report, or why it cannot be made yet (no pop-up for half-made choices)."""
         return data_tab.check_quietly(form, values)
 
-    data.file.upload(data_tab.load_upload, data.file, shown, api_name="load_file").success(
+    data.file.upload(opened(data_tab.load_upload), data.file, opened.targets, api_name="load_file").success(
         quiet_report, report_inputs, data.report, api_visibility="undocumented"
     )
-    data.hub_load.click(data_tab.load_hub, data.hub_id, shown, api_name="load_hub").success(
+    data.hub_load.click(opened(data_tab.load_hub), data.hub_id, opened.targets, api_name="load_hub").success(
         quiet_report, report_inputs, data.report, api_visibility="undocumented"
     )
-    data.hub_id.submit(data_tab.load_hub, data.hub_id, shown, api_visibility="undocumented").success(
+    data.hub_id.submit(opened(data_tab.load_hub), data.hub_id, opened.targets, api_visibility="undocumented").success(
         quiet_report, report_inputs, data.report, api_visibility="undocumented"
     )
-    data.example.input(data_tab.load_example, data.example, shown, api_name="load_example").success(
+    data.example.input(opened(data_tab.load_example), data.example, opened.targets, api_name="load_example").success(
         quiet_report, report_inputs, data.report, api_visibility="undocumented"
     )
     data.valid_file.change(data_tab.set_validation, data.valid_file, [data.valid_split, data.valid_note]).success(
         quiet_report, report_inputs, data.report, api_visibility="undocumented"
     )
-    for role in data.roles:
+    for role in data.roles.values():
         role.input(quiet_report, report_inputs, data.report, api_visibility="undocumented")
     data.check.click(report, report_inputs, data.report, api_name="check_data")
     data.nli_make.click(
-        data_tab.make_nli,
+        made(data_tab.make_nli),
         [data.data_path, data.nli_premise, data.nli_hypothesis, data.nli_label, data.nli_output],
-        [*shown, data.recipe_note],
+        made.targets,
         api_name="make_nli",
     ).success(quiet_report, report_inputs, data.report, api_visibility="undocumented")
     data.mine_make.click(
-        data_tab.make_mined,
+        made(data_tab.make_mined),
         [data.data_path, data.mine_anchor, data.mine_positive, data.mine_negatives, model.model],
-        [*shown, data.recipe_note],
+        made.targets,
         api_name="mine_hard_negatives",
     ).success(quiet_report, report_inputs, data.report, api_visibility="undocumented")
 
 
 def _wire_model(form: Form, data, model) -> None:
-    @friendly
-    def trainer_picked(trainer: str, data_path: str) -> list:
-        """The person chose a trainer type: roles suggested again for it (the table is re-read)."""
-        from core.data.roles import suggest_roles
-        from core.recipes import get_recipe
+    roles = Outputs(roles=data.roles)
+    changed = Outputs(
+        trainer_note=model.trainer_note,
+        loss=model.loss,
+        roles=data.roles,
+        defaults={name: form.components[name] for name in model_tab.TRAINER_DEFAULTS},
+    )
 
-        suggested = None
-        if data_path and trainer:
-            df, _ = read_source(data_path, "train")
-            suggested = suggest_roles(df, get_recipe(trainer))
-        return data_tab.role_updates(trainer, None, suggested)
+    @friendly
+    def trainer_picked(trainer: str, data_path: str) -> dict:
+        """The person chose a trainer type: roles suggested again for it (the table is read from the cache)."""
+        return {"roles": data_tab.role_updates(trainer, None, roles_for(data_path, trainer))}
 
     def trainer_changed(trainer: str, loss: str) -> dict:
         """The trainer type changed: its description, losses, roles, and its own lr / epochs / batch size."""
         return {
-            model.trainer_note: model_tab.describe_trainer(trainer),
-            model.loss: model_tab.loss_update(trainer, loss),
-            **dict(zip(data.roles, data_tab.role_updates(trainer, None, None), strict=True)),
-            **model_tab.defaults_update(form, trainer),
+            "trainer_note": model_tab.describe_trainer(trainer),
+            "loss": model_tab.loss_update(trainer, loss),
+            "roles": data_tab.role_updates(trainer, None, None),
+            "defaults": model_tab.defaults_update(trainer),
         }
 
-    defaults_shown = [form.components[name] for name in model_tab.TRAINER_DEFAULTS]
-    model.trainer.change(
-        trainer_changed,
-        [model.trainer, model.loss],
-        [model.trainer_note, model.loss, *data.roles, *defaults_shown],
-        api_visibility="undocumented",
-    )
-    model.trainer.input(trainer_picked, [model.trainer, data.data_path], data.roles, api_visibility="undocumented").success(
-        lambda values: data_tab.check_quietly(form, values), form.inputs, data.report, api_visibility="undocumented"
-    )
+    model.trainer.change(changed(trainer_changed), [model.trainer, model.loss], changed.targets, api_visibility="undocumented")
+    model.trainer.input(
+        roles(trainer_picked), [model.trainer, data.data_path], roles.targets, api_visibility="undocumented"
+    ).success(lambda values: data_tab.check_quietly(form, values), form.inputs, data.report, api_visibility="undocumented")
     model.model_load.click(model_tab.describe_model, model.model, model.model_facts, api_name="model_facts").success(
         lambda values: data_tab.check_quietly(form, values), form.inputs, data.report, api_visibility="undocumented"
     )
@@ -175,18 +173,19 @@ def _wire_model(form: Form, data, model) -> None:
 def _wire_train(form: Form, train, demo: gr.Blocks) -> None:
     shown = train_tab.outputs(train)
 
-    def start_training(values: dict, profile: gr.OAuthProfile | None = None) -> tuple:
+    @shown
+    def start_training(values: dict, profile: gr.OAuthProfile | None = None) -> dict:
         """Start from the form; on a Space the login's user name is recorded as the run's holder."""
         return train_tab.start(form, values, owner=getattr(profile, "username", None))
 
-    train.start.click(start_training, form.inputs, [train.run_dir, train.timer, *shown], api_name="start_training")
+    train.start.click(start_training, form.inputs, shown.targets, api_name="start_training")
     train.stop.click(train_tab.stop, train.run_dir, train.status, api_name="stop_training")
     # Watching a run only reads files and shared caches, so every page's tick runs at once
     # (concurrency_limit=None) instead of queueing behind the other watchers'.
     train.timer.tick(
-        train_tab.poll, [train.run_dir, train.seen], [train.timer, train.seen, *shown],
+        shown(train_tab.poll), [train.run_dir, train.seen], shown.targets,
         show_progress="hidden", api_visibility="undocumented", concurrency_limit=None,
     )  # fmt: skip
-    demo.load(train_tab.attach, None, [train.run_dir, train.timer, *shown], concurrency_limit=None)
+    demo.load(shown(train_tab.attach), None, shown.targets, concurrency_limit=None)
     gr.api(train_tab.start_from_yaml, api_name="start_run")  # for scripts: a YAML config in, the run folder out
     gr.api(train_tab.run_status, api_name="run_status", concurrency_limit=None)

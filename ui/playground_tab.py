@@ -22,6 +22,7 @@ from core.inference.search import clean_texts, corpus_embeddings, pair_similarit
 from core.runs.folder import RunFolder
 from core.runs.index import base_model_of, model_choices
 from ui.errors import friendly
+from ui.outputs import Outputs
 
 __all__ = ["build", "compare_search", "compare_similarity", "corpus_from_table", "draw_map", "matrices", "pick_model"]
 
@@ -102,24 +103,26 @@ def compare_search(
 
 
 @friendly
-def corpus_from_table(file_path: str | None, column: str | None) -> tuple:
-    """Load a column of an uploaded table as the corpus (and its other columns as label choices for the map)."""
+def corpus_from_table(file_path: str | None, column: str | None) -> dict:
+    """Load a column of an uploaded table as the corpus (and its other columns as label choices for the map):
+    {corpus, corpus_note, corpus_column, map_colour}."""
     from core.data.tables import read_file
 
     if not file_path:
-        return None, "", gr.update(choices=[], value=None), gr.update(choices=[], value=None)
+        empty = gr.update(choices=[], value=None)
+        return {"corpus": None, "corpus_note": "", "corpus_column": empty, "map_colour": empty}
     df, _ = read_file(file_path)
     columns = [str(c) for c in df.columns]
     text_column = column if column in columns else next((c for c in columns if df[c].dtype == object), columns[0])
     texts = clean_texts(df[text_column].tolist(), f"column '{text_column}'")
     labels = [c for c in columns if c != text_column]
     note = f"Corpus: **{len(texts):,}** texts from column `{text_column}` of {len(df):,} rows."
-    return (
-        texts,
-        note,
-        gr.update(choices=columns, value=text_column),
-        gr.update(choices=["(clusters)", *labels], value="(clusters)"),
-    )
+    return {
+        "corpus": texts,
+        "corpus_note": note,
+        "corpus_column": gr.update(choices=columns, value=text_column),
+        "map_colour": gr.update(choices=["(clusters)", *labels], value="(clusters)"),
+    }
 
 
 @friendly
@@ -270,9 +273,9 @@ def wire(ui: SimpleNamespace) -> None:
         compare_search, [ui.model, ui.base, ui.corpus_text, ui.query, ui.top_k, ui.corpus], [ui.hits, ui.hits_base],
         api_visibility="undocumented",
     )  # fmt: skip
-    table_outputs = [ui.corpus, ui.corpus_note, ui.corpus_column, ui.map_colour]
-    ui.corpus_file.upload(corpus_from_table, [ui.corpus_file, ui.corpus_column], table_outputs, api_visibility="undocumented")
-    ui.corpus_column.input(corpus_from_table, [ui.corpus_file, ui.corpus_column], table_outputs, api_visibility="undocumented")
+    table = Outputs(corpus=ui.corpus, corpus_note=ui.corpus_note, corpus_column=ui.corpus_column, map_colour=ui.map_colour)
+    for event in (ui.corpus_file.upload, ui.corpus_column.input):
+        event(table(corpus_from_table), [ui.corpus_file, ui.corpus_column], table.targets, api_visibility="undocumented")
     ui.corpus_run.click(corpus_from_run, ui.model, [ui.corpus, ui.corpus_note], api_visibility="undocumented")
     ui.map_button.click(
         draw_map, [ui.model, ui.corpus_text, ui.corpus, ui.map_colour, ui.corpus_file], ui.map, api_name="embedding_map"

@@ -20,6 +20,7 @@ from core.config import load_config
 from core.errors import RunFolderError
 from core.runs.folder import RunFolder
 from core.runs.index import delete_run, list_runs, run_path, zip_model
+from core.runs.owner import check_owner
 from core.runs.progress import format_seconds, metric_series
 from ui.errors import friendly
 from ui.form import Form
@@ -99,14 +100,13 @@ def download(name: str) -> str:
 def delete(name: str, confirmed: bool, profile: gr.OAuthProfile | None = None) -> tuple:
     """Delete a run after the confirmation box is ticked; the list is refreshed. On a Space, only its owner may."""
     from core.inference.cache import forget
-    from ui.train_tab import check_owner
 
     if not name:
         raise RunFolderError("pick a run to delete")
     if not confirmed:
         raise RunFolderError(f"tick “Yes, delete it” to delete run '{name}' (its model and metrics are removed for good)")
     path = run_path(name)
-    check_owner((RunFolder(path).read_status() or {}).get("owner"), profile, "delete")
+    check_owner((RunFolder(path).read_status() or {}).get("owner"), getattr(profile, "username", None), "delete")
     delete_run(name)
     forget(str(path))
     gr.Info(f"Run {name} deleted.")

@@ -20,11 +20,13 @@ from gradio.components.plot import PlotData
 from core.data.workspace import confine
 from core.environment import on_space
 from core.runs.folder import RunFolder
+from core.runs.owner import check_owner
 from core.runs.progress import before_after, loss_series, metric_series, progress
 from core.runs.state import TERMINAL_STATES
 from core.training.jobs import registry
 from ui.errors import friendly
 from ui.form import Form
+from ui.outputs import Outputs
 from ui.plots import loss_figure, metric_figure, metric_title
 
 __all__ = ["attach", "build", "poll", "render", "start", "stop"]
@@ -49,8 +51,13 @@ def _snapshot(run_dir: str) -> dict | None:
     return RunFolder(run_dir).read_status()
 
 
-def render(run_dir: str | None) -> tuple:
-    """Everything the Train tab shows for one run: status, progress, plots, log tail, summary, folder.
+SHOWN = ("status", "progress", "loss_plot", "metric_plot", "log", "summary", "folder")  # what render names
+STEADY = ("loss_plot", "metric_plot", "log", "summary", "folder")  # change only with the run's files
+
+
+def render(run_dir: str | None) -> dict:
+    """Everything the Train tab shows for one run, by name (SHOWN): status, progress, plots, log tail,
+    summary, folder.
 
     Status and progress are read fresh each time (cheap); the plots (already serialised to
     plotly JSON), log tail and summary are built once per change of the run's files and shared by
@@ -59,10 +66,11 @@ def render(run_dir: str | None) -> tuple:
     return _render(run_dir)[1]
 
 
-def _render(run_dir: str | None) -> tuple[tuple, tuple]:
+def _render(run_dir: str | None) -> tuple[tuple, dict]:
     """(version of the run's files, what render shows); the version changes when plots, log or summary may."""
     if not run_dir:
-        return (None,), ("No run yet: set up data and model, then press Start.", _bar(None), None, None, "", None, "")
+        empty = dict.fromkeys(SHOWN) | {"status": "No run yet: set up data and model, then press Start.", "progress": _bar(None)}
+        return (None,), empty | {"log": "", "folder": ""}
     folder = RunFolder(run_dir)
     snap = _snapshot(run_dir) or {"state": "queued"}
     state = snap.get("state", "queued")
@@ -75,11 +83,11 @@ def _render(run_dir: str | None) -> tuple[tuple, tuple]:
         status += f"\n\n**Note:** {snap['notice']}"
     version = (str(folder.path), state, _size(folder.metrics_path), _size(folder.log_path))
     keys = (snap.get("primary_key"), snap.get("primary_metric"), snap.get("baseline"))
-    loss_plot, metric_plot, log, table = _drawn(*version, *keys)
+    drawn = _drawn(*version, *keys)
     where = f"Run folder: `{folder.path.resolve()}`" + (
         f" · model in `{folder.model_dir.name}/`" if folder.model_dir.is_dir() else ""
     )
-    return version, (status, _bar(snap), loss_plot, metric_plot, log, table, where)
+    return version, {"status": status, "progress": _bar(snap), **drawn, "folder": where}
 
 
 def _size(path: Path) -> int:
@@ -90,8 +98,9 @@ def _size(path: Path) -> int:
 
 
 @functools.lru_cache(maxsize=32)
-def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_key, primary_metric, baseline) -> tuple:
-    """Plots, log tail and before/after table of a run, for one version of its files (the arguments are the key)."""
+def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_key, primary_metric, baseline) -> dict:
+    """Plots, log tail and before/after table of a run, for one version of its files (the arguments are the key).
+    The dict is shared by every page watching the run: read it, never change it."""
     folder = RunFolder(run_dir)
     events = folder.read_metrics()
     title = metric_title(primary_key, primary_metric)
@@ -103,7 +112,7 @@ def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_k
     if state in TERMINAL_STATES:
         rows = before_after(events, primary_key)
         table = pd.DataFrame(rows).round(4) if rows else None
-    return loss_plot, metric_plot, log, table
+    return {"loss_plot": loss_plot, "metric_plot": metric_plot, "log": log, "summary": table}
 
 
 def _serialised(figure) -> PlotData:
@@ -128,12 +137,12 @@ def _bar(snap: dict | None) -> str:
 
 
 @friendly
-def start(form: Form, values: dict, owner: str | None = None) -> tuple:
+def start(form: Form, values: dict, owner: str | None = None) -> dict:
     """Start a run from the form. Refused (naming the running run, and who holds it) while another trains."""
     config = confine(form.config(values), space=on_space())
     job = registry.start(config, owner=owner)
     gr.Info(f"Run {job.folder.name} started")
-    return (str(job.folder.path), gr.Timer(active=True), *render(str(job.folder.path)))
+    return {"run_dir": str(job.folder.path), "timer": gr.Timer(active=True), **render(str(job.folder.path))}
 
 
 @friendly
@@ -142,8 +151,8 @@ def stop(run_dir: str | None, profile: gr.OAuthProfile | None = None) -> str:
     job = registry.get(Path(run_dir).name) if run_dir else None
     if job is None or job.state.state in TERMINAL_STATES:
         gr.Warning("No run is training; nothing to stop.")
-        return render(run_dir)[0]
-    check_owner(job.snapshot().get("owner"), profile, "stop")
+        return render(run_dir)["status"]
+    check_owner(job.snapshot().get("owner"), getattr(profile, "username", None), "stop")
     job.stop()
     return f"**{job.folder.name}**: stop requested; the model trained so far will be saved"
 
@@ -182,15 +191,7 @@ def run_status(run_dir: str) -> dict:
     return snap
 
 
-def check_owner(owner: str | None, profile, action: str) -> None:
-    """On a Space, a run started by a logged-in person may be stopped or deleted by that person only."""
-    from core.errors import RunFolderError
-
-    if on_space() and owner and getattr(profile, "username", None) != owner:
-        raise RunFolderError(f"this run belongs to {owner}; only they can {action} it. Duplicate the Space to train your own")
-
-
-def poll(run_dir: str | None, seen: tuple | None = None) -> tuple:
+def poll(run_dir: str | None, seen: tuple | None = None) -> dict:
     """One timer tick: the run as it is now; the timer switches itself off once the run has ended.
 
     `seen` is the version of the run's files this page last got: while it holds, only the status
@@ -200,19 +201,19 @@ def poll(run_dir: str | None, seen: tuple | None = None) -> tuple:
         version, shown = _render(run_dir)
         snap = _snapshot(run_dir) if run_dir else None
     except Exception:  # a half-written file must not kill the timer's page; next tick reads again
-        return (gr.Timer(active=True), gr.skip(), *[gr.skip()] * 7)
+        return {"timer": gr.Timer(active=True)}  # every other output keeps what it shows
     ended = snap is None or snap.get("state") in TERMINAL_STATES
     if seen is not None and tuple(seen) == version:
-        shown = (*shown[:2], *[gr.skip()] * 5)
-    return (gr.Timer(active=not ended), version, *shown)
+        shown = {name: value for name, value in shown.items() if name not in STEADY}
+    return {"timer": gr.Timer(active=not ended), "seen": version, **shown}
 
 
-def attach() -> tuple:
+def attach() -> dict:
     """Page load: show the job that trains (and poll it), else the last run of this server."""
     job = registry.current()
     run_dir = str(job.folder.path) if job else None
     running = job is not None and job.state.state not in TERMINAL_STATES
-    return (run_dir, gr.Timer(active=running), *render(run_dir))
+    return {"run_dir": run_dir, "timer": gr.Timer(active=running), **render(run_dir)}
 
 
 def build(form: Form) -> SimpleNamespace:
@@ -234,6 +235,7 @@ def build(form: Form) -> SimpleNamespace:
     return ui
 
 
-def outputs(ui: SimpleNamespace) -> list:
-    """The components `render` fills, in its order."""
-    return [ui.status, ui.progress, ui.loss_plot, ui.metric_plot, ui.log, ui.summary, ui.folder]
+def outputs(ui: SimpleNamespace) -> Outputs:
+    """The Train tab's outputs by name: the run folder, the timer, the version seen, and what `render` shows.
+    Their order is the order the API returns them in (run_dir and seen are states and not returned)."""
+    return Outputs(run_dir=ui.run_dir, timer=ui.timer, seen=ui.seen, **{name: getattr(ui, name) for name in SHOWN})

@@ -5,11 +5,12 @@ from __future__ import annotations
 import shlex
 
 from core.config import TrainConfig
+from core.runs.folder import CONFIG_FILE
 
 __all__ = ["commands"]
 
 
-def commands(config: TrainConfig, config_file: str = "config.yaml") -> dict[str, str]:
+def commands(config: TrainConfig, config_file: str = CONFIG_FILE) -> dict[str, str]:
     """`yaml`, `train` (one process) and `torchrun` (every GPU of the machine) for `config`.
 
     The YAML never holds the token (TrainConfig.to_dict leaves it out).
