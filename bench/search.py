@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from core.inference.models import load_model
     from core.inference import search as inference
+    from core.inference.models import load_model
 
     model = load_model(args.model)
     texts = sentences(args.rows)
