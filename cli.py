@@ -33,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a model from a config file or flags", epilog=epilog)
     train.add_argument("--config", help="YAML config (ours or AutoTrain's); flags override it")
+    train.add_argument(
+        "--resume",
+        metavar="RUN_FOLDER",
+        help="continue a stopped or interrupted run from its newest checkpoint (its own config.yaml; other flags ignored)",
+    )
+    # the app starts its runs as `train --config <run>/config.yaml --prepared-run`: it made the folder
+    train.add_argument("--prepared-run", action="store_true", help=argparse.SUPPRESS)
     for key in IGNORED_KEYS:  # AutoTrain's (`--train`, `--backend`): accepted, meaningless locally
         train.add_argument(f"--{key}", nargs="?", const=True, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     kinds = field_types()
@@ -58,11 +65,21 @@ def main(argv: list[str] | None = None) -> int:
         app.main()
         return 0
     _console_logging()
+    if os.environ.get("SBERT_STUDIO_NICE"):  # core.training.supervisor.NICE_ENV: the app's child yields to its server
+        os.nice(int(os.environ["SBERT_STUDIO_NICE"]))
+    signal.signal(signal.SIGTERM, _early_stop)  # a stop before the run exists is honoured once it does
     try:
         return _train(args)
     except StudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+_EARLY_STOP: list[int] = []
+
+
+def _early_stop(signum, frame) -> None:
+    _EARLY_STOP.append(signum)
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -87,15 +104,23 @@ def _console_logging() -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from core.runs.lock import TOKEN_ENV
     from core.training.job import TrainingJob
 
-    given = {k: v for k, v in vars(args).items() if k not in ("command", "config")}  # from_dict drops IGNORED_KEYS
-    config = load_config(args.config) if args.config else TrainConfig()
-    if given:
-        config = TrainConfig.from_dict(config.to_dict() | {"token": config.token} | given)
-    if config.token is None and os.environ.get("HF_TOKEN"):
-        config = config.replace(token=os.environ["HF_TOKEN"])
-    job = TrainingJob(config, progress_bar=True)
+    origin = "app" if os.environ.get(TOKEN_ENV) else "console"
+    if args.resume:
+        job = _resumed(args.resume, origin)
+        config = job.config
+    else:
+        skip = ("command", "config", "resume", "prepared_run")
+        given = {k: v for k, v in vars(args).items() if k not in skip}  # from_dict drops IGNORED_KEYS
+        config = load_config(args.config) if args.config else TrainConfig()
+        if given:
+            config = TrainConfig.from_dict(config.to_dict() | {"token": config.token} | given)
+        if config.token is None and os.environ.get("HF_TOKEN"):
+            config = config.replace(token=os.environ["HF_TOKEN"])
+        owner = os.environ.get("SBERT_STUDIO_RUN_OWNER")  # core.training.jobs.OWNER_ENV: a Space login
+        job = TrainingJob(config, progress_bar=True, prepared=args.prepared_run, origin=origin, owner=owner)
     print(f"run folder: {job.run_dir}", file=sys.stderr)
 
     def on_interrupt(signum, frame):  # first Ctrl-C stops cleanly and saves; a second one kills
@@ -103,7 +128,14 @@ def _train(args: argparse.Namespace) -> int:
         print("\nstopping after this step; the model trained so far will be saved (Ctrl-C again to abort)", file=sys.stderr)
         job.stop()
 
+    def on_terminate(signum, frame):  # the app's Stop (or `kill`): stop after this step, save, exit
+        print("\nstop requested (SIGTERM); the model trained so far will be saved", file=sys.stderr)
+        job.stop()
+
     signal.signal(signal.SIGINT, on_interrupt)
+    signal.signal(signal.SIGTERM, on_terminate)
+    if _EARLY_STOP:
+        job.stop()
     final = job.run()
     if final["state"] == "failed":
         print(f"error: {final['error']}", file=sys.stderr)
@@ -116,6 +148,38 @@ def _train(args: argparse.Namespace) -> int:
     elif config.push_to_hub:
         print("note: a stopped run is not pushed; push it from the app's Hub tab if you want it", file=sys.stderr)
     return 130 if final["state"] == "stopped" else 0
+
+
+def _resumed(run_folder: str, origin: str):
+    """The job that continues `run_folder` with its own config.yaml (the resolved settings it started with)."""
+    from pathlib import Path
+
+    from core.errors import RunFolderError
+    from core.runs.folder import RunFolder
+    from core.runs.state import TERMINAL_STATES
+    from core.training.job import TrainingJob
+
+    folder = RunFolder(Path(run_folder))
+    status = folder.read_status()
+    if status is None or not folder.config_path.is_file():
+        raise RunFolderError(f"'{run_folder}' is not a run folder (no status.json or config.yaml); give the folder of a run")
+    if status.get("state") == "finished":
+        raise RunFolderError(f"run '{folder.name}' finished; there is nothing to resume (its model is in {folder.model_dir})")
+    if folder.newest_checkpoint() is None:
+        raise RunFolderError(
+            f"run '{folder.name}' has no checkpoint to resume from (it ended before its first one); start it again with "
+            f"the same settings: sbert-studio train --config {folder.config_path} --project-name {folder.path}-again"
+        )
+    config = load_config(folder.config_path).replace(project_name=str(folder.path))
+    if config.token is None and os.environ.get("HF_TOKEN"):
+        config = config.replace(token=os.environ["HF_TOKEN"])
+    if status.get("state") not in (*TERMINAL_STATES, None):
+        from core.runs import lock
+
+        held = lock.holder()
+        if held is not None and Path(held.run_dir) == folder.path.resolve():
+            raise lock.BusyError(f"run '{folder.name}' is still training ({held.describe()}); it cannot be resumed twice")
+    return TrainingJob(config, run_dir=str(folder.path), progress_bar=True, resume=True, origin=origin)
 
 
 def _push(run_dir, config: TrainConfig) -> bool:

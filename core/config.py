@@ -207,7 +207,9 @@ class TrainConfig:
         label="Early stopping patience (evaluations; empty: off)",
     )
     early_stopping_threshold: float = setting(0.0, "the least improvement that counts, for early stopping", group="evaluation")
-    save_total_limit: int = setting(1, "evaluation checkpoints kept", group="evaluation")
+    save_total_limit: int = setting(
+        1, "checkpoints kept, at least 2: the best and the newest (a stopped run resumes from the newest)", group="evaluation"
+    )
     log: str = setting(
         "none",
         "experiment tracking (the package must be installed)",

@@ -31,6 +31,7 @@ LOG_FILE = "log.txt"
 MODEL_DIR = "model"
 CHECKPOINTS_DIR = "checkpoints"
 MODEL_MARKER = "modules.json"  # a folder holding this is a saved sentence-transformers model
+PROCESS_LOG = "process.txt"  # the console output of a run the app started in a child process
 RUN_FILES = (CONFIG_FILE, STATUS_FILE, METRICS_FILE, REPORT_FILE, MODEL_DIR)
 
 
@@ -99,6 +100,12 @@ class RunFolder:
         """True when the run has saved a model (a finished or stopped run, or the base model kept by do-no-harm)."""
         return (self.model_dir / MODEL_MARKER).is_file()
 
+    def newest_checkpoint(self) -> Path | None:
+        """The newest `checkpoints/checkpoint-<step>` a trainer can resume from (its state and optimizer saved)."""
+        found = [p for p in self.checkpoints_dir.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
+        resumable = [p for p in found if any(p.glob("optimizer.*"))]
+        return max(resumable, key=lambda p: int(p.name.split("-")[-1]), default=None)
+
     def read_config(self) -> dict[str, Any]:
         """config.yaml as a plain dict ({} when missing or unreadable)."""
         import yaml
@@ -123,11 +130,17 @@ class RunFolder:
         except FileNotFoundError:
             return ""
 
-    def create(self, config_yaml: str) -> None:
-        """Make the folder and write config.yaml; refuse a folder that already holds a run."""
+    def create(self, config_yaml: str, *, prepared: bool = False) -> None:
+        """Make the folder and write config.yaml; refuse a folder that already holds a run.
+
+        `prepared`: the app made this folder for the run it starts in a child process (config.yaml and
+        the child's console output, nothing else); it is taken, not refused.
+        """
         if not self.writer:
             return  # other ranks of a distributed run: rank 0 checks and creates
         taken = [name for name in RUN_FILES if (self.path / name).exists()]
+        if prepared and set(taken) <= {CONFIG_FILE, STATUS_FILE}:
+            taken = []
         if taken:
             raise RunFolderError(
                 f"run folder '{self.path}' already holds a run ({', '.join(taken)}); choose another --project-name "
@@ -167,6 +180,13 @@ class RunFolder:
             return json.loads((self.path / STATUS_FILE).read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             return None
+
+    def truncate_metrics(self, step: int) -> int:
+        """Keep the events of metrics.jsonl up to `step` (a resumed run repeats none); returns how many were kept."""
+        kept = [e for e in self.read_metrics() if e.get("step", 0) <= step and not e.get("final")]
+        if self.writer:
+            self._write_atomic(METRICS_FILE, "".join(json.dumps(e, default=float) + "\n" for e in kept))
+        return len(kept)
 
     def read_metrics(self) -> list[dict[str, Any]]:
         try:

@@ -37,6 +37,7 @@ class StudioCallback(TrainerCallback):
         self.state.update(step=state.global_step, epoch=state.epoch or 0.0, persist=False)
         if self.stop.is_set():
             control.should_training_stop = True
+            control.should_save = True  # a checkpoint at the stop, to resume from
         return control
 
     def on_log(self, args, state, control, logs=None, **kwargs):

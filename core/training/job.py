@@ -2,9 +2,15 @@
 
 `TrainingJob(config)` checks the config and creates the run folder at once (errors raise there,
 before anything runs). `start()` trains in a daemon thread; `run()` trains in the calling thread
-(the CLI, torchrun). `stop()` asks the trainer to stop after the current step; the model trained
-so far is still saved and the state is `stopped`. Any exception ends in state `failed` with a
-readable error in status.json and the traceback in log.txt.
+(the CLI, torchrun). `stop()` asks the trainer to stop after the current step (an evaluation under
+way is cut short within a batch); the model trained so far is saved, with a checkpoint to resume
+from, and the state is `stopped`. Any exception ends in state `failed` with a readable error in
+status.json and the traceback in log.txt.
+
+One run trains per machine: the run holds the lock in the runs root (core.runs.lock) while it
+works (rank 0 under torchrun). `resume=True` continues a stopped or interrupted run from its
+newest checkpoint (model, optimizer, scheduler, step, early-stopping state); metrics.jsonl keeps
+the events up to that step and continues from there.
 
 Evaluation: the recipe's evaluator runs before training (step 0, the baseline), at each
 evaluation step (through the trainer), and once more on the final model. Early stopping and
@@ -23,13 +29,19 @@ from core.config import TrainConfig, resolve_precision
 from core.errors import StudioError
 from core.inference.models import load_model
 from core.recipes import LossSpec
+from core.runs import lock
 from core.runs.folder import RunFolder, is_main_process, new_run_dir
 from core.runs.state import TERMINAL_STATES, RunState
 from core.training.callback import StudioCallback, eval_event
 from core.training.evaluation import build_evaluator
 from core.training.losses import build_loss
 
-__all__ = ["TrainingJob"]
+__all__ = ["RunStopped", "TrainingJob"]
+
+
+class RunStopped(Exception):
+    """Raised inside an evaluation once stop is asked, so that a long evaluation ends within a batch."""
+
 
 AUTO_LOG_POINTS = 50  # logging_steps=-1: about this many loss points per run
 AUTO_EVAL_POINTS = 5  # eval_steps unset: about this many evaluations per run
@@ -39,13 +51,41 @@ HEADROOM = 0.95  # a baseline at or above this leaves little to gain: the run sa
 class TrainingJob:
     """One training run. See the module docstring."""
 
-    def __init__(self, config: TrainConfig, *, run_dir: str | None = None, progress_bar: bool = False) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        *,
+        run_dir: str | None = None,
+        progress_bar: bool = False,
+        prepared: bool = False,
+        resume: bool = False,
+        origin: str = "console",
+        owner: str | None = None,
+    ) -> None:
+        """`prepared`: the app made the folder (config.yaml only) for this run; `resume`: continue the run in
+        `run_dir`; `origin`: who started it ("app" or "console"), for the lock; `owner`: the Space login that did.
+
+        Raises:
+            ConfigError, RunFolderError, BusyError (another run holds the machine; nothing is created).
+        """
         self.config = config.check()
         self.progress_bar = progress_bar
+        self.resume = resume
+        self.origin = origin
+        self._lock: lock.LockInfo | None = None
+        busy = lock.holder() if is_main_process() else None
+        if busy is not None and busy.token != os.environ.get(lock.TOKEN_ENV) and busy.pid != os.getpid():
+            raise lock.BusyError(f"the machine is busy: {busy.describe()} is still training; stop it or wait until it ends")
         path = run_dir or config.project_name or new_run_dir(config.trainer)
         self.folder = RunFolder(path, writer=is_main_process())
-        self.folder.create(config.to_yaml())
-        self.state = RunState(self.folder, trainer=config.trainer, model=config.model)
+        if resume:
+            previous = self.folder.read_status() or {}
+            kept = {k: v for k, v in previous.items() if k not in ("elapsed", "pid", "error", "finished_at")}
+            self.state = RunState(self.folder, **kept, pid=os.getpid())
+        else:
+            self.folder.create(config.to_yaml(), prepared=prepared)
+            extra = {"owner": owner} if owner else {}
+            self.state = RunState(self.folder, trainer=config.trainer, model=config.model, origin=origin, **extra)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -83,11 +123,17 @@ class TrainingJob:
     def run(self) -> dict[str, Any]:
         """Train in this thread; never raises. Returns the final snapshot."""
         try:
+            if is_main_process():
+                self._lock, note = lock.acquire(self.folder.path, self.origin)
+                if note:
+                    self.state.note(note)
             self._train()
         except StudioError as exc:
             self.state.fail(str(exc))
         except Exception as exc:
             self.state.fail(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        finally:
+            lock.release(self._lock)
         return self.snapshot()
 
     def _train(self) -> None:
@@ -113,6 +159,7 @@ class TrainingJob:
             state.note(f"trust_remote_code is on: code from model '{cfg.model}' runs on this machine")
         if model.max_seq_length != cfg.max_seq_length:
             state.note(f"max_seq_length {cfg.max_seq_length} is more than the model takes; using {model.max_seq_length}")
+        self._interruptible(model)
         if cfg.mine_negatives:
             self._mine(data, model)
         state.note(f"rows: {len(prepared.train)} train, {len(prepared.valid)} validation")
@@ -131,8 +178,19 @@ class TrainingJob:
         )
         if self._stopped_before("baseline", model):
             return
+        checkpoint = self._resume_point() if self.resume else None
+        if checkpoint is not None:
+            primary_key = state.snapshot()["primary_key"]
+            evaluator.primary_metric = primary_key
+            if self._stopped_before("training", model):
+                return
+            return self._fit(model, loss, evaluator, data, primary_key, checkpoint)
         state.set_state("baseline")
-        baseline = evaluator(model)  # also fixes evaluator.primary_metric's full key
+        try:
+            baseline = evaluator(model)  # also fixes evaluator.primary_metric's full key
+        except RunStopped:  # stop asked while the baseline was measured: it ends now, the base model saved
+            self._stopped_before("training", model)
+            return
         primary_key = evaluator.primary_metric
         event = eval_event(baseline, primary_key, step=0, epoch=0.0)
         self.folder.append_metrics(event)
@@ -149,17 +207,29 @@ class TrainingJob:
             state.note(f"notice: {notice}")
         if self._stopped_before("training", model):
             return
+        self._fit(model, loss, evaluator, data, primary_key, None)
 
-        trainer = self._trainer(model, loss, evaluator, data, primary_key)
+    def _fit(self, model, loss, evaluator, data, primary_key: str, checkpoint) -> None:
+        """Train (from `checkpoint` when resuming), evaluate the final model, do no harm, save."""
+        state, recipe = self.state, data.recipe
+        trainer = self._trainer(model, loss, evaluator, data, primary_key, resuming=checkpoint is not None)
         state.set_state("training")
-        trainer.train()
+        interrupted = False
+        try:
+            trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        except RunStopped:  # stop asked during an evaluation: the weights are those of the last step
+            interrupted = True
+            self._checkpoint(trainer)
         # stopped only if the request cut training short (not a stop pressed after the last step)
-        stopped = self._stop.is_set() and trainer.state.global_step < trainer.state.max_steps
+        stopped = interrupted or (self._stop.is_set() and trainer.state.global_step < trainer.state.max_steps)
         state.set_state("saving")
         final = None
         if not stopped:
-            metrics = trainer.evaluate()  # the final (best, when selected) model; logged by the callback
-            final = metrics.get(f"eval_{primary_key}")
+            try:
+                metrics = trainer.evaluate()  # the final (best, when selected) model; logged by the callback
+                final = metrics.get(f"eval_{primary_key}")
+            except RunStopped:
+                state.note("stop asked during the final evaluation: the trained model is saved without a final metric")
         baseline = state.snapshot()["baseline"]
         better = getattr(evaluator, "greater_is_better", True)
         worse = (
@@ -219,6 +289,45 @@ class TrainingJob:
         if not report["mined"]:
             self.state.note(f"mine_negatives: {report['why']}")
 
+    def _interruptible(self, model) -> None:
+        """Make evaluations (and mining) end within a batch once stop is asked: a forward pass without gradients
+        (inference) raises RunStopped. Training steps, which need gradients, always finish."""
+        import torch
+
+        def check(module, args):
+            if self._stop.is_set() and not torch.is_grad_enabled():
+                raise RunStopped()
+
+        model[0].register_forward_pre_hook(check)
+
+    def _checkpoint(self, trainer) -> None:
+        """A checkpoint at the current step (model, optimizer, scheduler, state) to resume from after a stop."""
+        try:
+            trainer._save_checkpoint(trainer.model, trial=None)
+        except Exception as exc:  # resuming then starts from the last evaluation's checkpoint
+            self.state.note(f"no checkpoint at the stop ({type(exc).__name__}: {exc}); resume uses the last evaluation's")
+
+    def _resume_point(self):
+        """The checkpoint to resume from; metrics.jsonl is cut back to its step so no step is repeated.
+
+        Raises:
+            RunFolderError: the run has no checkpoint (it never reached one), with the fresh start to use instead.
+        """
+        from core.errors import RunFolderError
+
+        checkpoint = self.folder.newest_checkpoint()
+        if checkpoint is None:
+            raise RunFolderError(
+                f"run '{self.folder.name}' has no checkpoint to resume from (it ended before its first one); start it again "
+                f"with the same settings: sbert-studio train --config {self.folder.config_path} --project-name "
+                f"{self.folder.path}-again"
+            )
+        step = int(checkpoint.name.split("-")[-1])
+        kept = self.folder.truncate_metrics(step)
+        self.state.update(step=step, warning=None, notice=self.state.snapshot().get("notice"))
+        self.state.note(f"resuming from {checkpoint.name} (step {step}); metrics.jsonl keeps {kept} events up to it")
+        return checkpoint
+
     def _stopped_before(self, stage: str, model) -> bool:
         """When stop was asked before `stage`, save the model as it is and end as stopped."""
         if not self._stop.is_set():
@@ -230,7 +339,7 @@ class TrainingJob:
         self.state.set_state("stopped")
         return True
 
-    def _trainer(self, model, loss, evaluator, data, primary_key: str):
+    def _trainer(self, model, loss, evaluator, data, primary_key: str, *, resuming: bool = False):
         from datasets import Dataset
         from sentence_transformers import SentenceTransformerTrainer
         from transformers import EarlyStoppingCallback
@@ -250,6 +359,7 @@ class TrainingJob:
             sampler=_sampler(data.loss, cfg.group_by_length, labelled="label" in prepared.train.columns),
             cpu_processes=world > 1 and not _has_cuda(),
             progress_bar=self.progress_bar,
+            resuming=resuming,
         )
         callbacks = [StudioCallback(self.state, self.folder, self._stop, primary_key)]
         if cfg.early_stopping_patience:
@@ -293,6 +403,7 @@ def _training_args(
     sampler,
     cpu_processes,
     progress_bar,
+    resuming=False,
 ):
     from sentence_transformers import SentenceTransformerTrainingArguments
 
@@ -318,8 +429,11 @@ def _training_args(
         eval_steps=eval_steps if cfg.eval_strategy == "steps" else None,
         save_strategy=cfg.eval_strategy,  # a checkpoint per evaluation, for best-model selection
         save_steps=eval_steps if cfg.eval_strategy == "steps" else None,
-        save_total_limit=cfg.save_total_limit,
-        save_only_model=True,  # checkpoints serve best-model selection, not resuming
+        # at least the best and the newest: the trainer deletes all but the best at the end when the limit is 1,
+        # and a stopped run resumes from the newest (the checkpoint made at the stop)
+        save_total_limit=max(2, cfg.save_total_limit),
+        save_only_model=False,  # checkpoints hold optimizer, scheduler and RNG states too: a run resumes from them
+        restore_callback_states_from_checkpoint=resuming,  # early stopping's count of evaluations without gain
         load_best_model_at_end=evaluating,
         metric_for_best_model=f"eval_{primary_key}" if evaluating else None,
         greater_is_better=greater_is_better,
