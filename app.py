@@ -11,6 +11,12 @@ from __future__ import annotations
 import logging
 import os
 
+# Gradio's queue recomputes a pandas summary of up to 10,000 past events after every event, for a
+# monitoring view the studio does not use; with pages refreshing the Train tab every second that was
+# a large share of the server's CPU (bench/load.py, profiled). Recompute it rarely, over fewer events.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+
 
 def main() -> None:
     from ui.layout import CSS, THEME, build_app
@@ -23,13 +29,20 @@ def main() -> None:
     space = on_space()
     host = os.environ.get("HOST") or os.environ.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if space else "127.0.0.1")
     port = os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or "7860"
-    demo.launch(
-        server_name=host,
-        server_port=int(port),
-        theme=THEME,
-        css=CSS,
-        show_error=True,
-    )
+    try:
+        demo.launch(
+            server_name=host,
+            server_port=int(port),
+            theme=THEME,
+            css=CSS,
+            show_error=True,
+        )
+    finally:  # Ctrl-C: the run training in a child process stops after its step and saves its model
+        from core.training.jobs import registry
+
+        stopped = registry.stop_all()
+        if stopped:
+            logging.getLogger("sbert_studio").info("stopped run(s) %s; their models are saved", ", ".join(stopped))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def build_page() -> SimpleNamespace:
         _wire_model(form, data, model)
         _wire_train(form, train, demo)
         playground_tab.wire(playground)
-        runs_tab.wire(runs, form, playground, tabs)
+        runs_tab.wire(runs, form, playground, tabs, train)
         hub_tab.wire(hub)
         hub_tab_item.select(hub_tab.refresh, None, hub.run, api_visibility="undocumented")
         # the lists of runs are read when their tab opens, so a run that just ended is there

@@ -113,6 +113,35 @@ def delete(name: str, confirmed: bool, profile: gr.OAuthProfile | None = None) -
     return refresh()
 
 
+@friendly
+def resume(name: str, profile: gr.OAuthProfile | None = None) -> dict:
+    """Continue a stopped or interrupted run from its newest checkpoint, in a child process; the Train tab shows it.
+    A run without a checkpoint says so and points to a fresh start with the same settings."""
+    from core.training.jobs import registry
+    from ui.train_tab import render
+
+    if not name:
+        raise RunFolderError("pick a run to resume")
+    folder = RunFolder(run_path(name))
+    status = folder.read_status() or {}
+    if status.get("state") == "finished":
+        raise RunFolderError(f"run '{name}' finished; there is nothing to resume (open it in the playground)")
+    if folder.newest_checkpoint() is None:
+        raise RunFolderError(
+            f"run '{name}' has no checkpoint to resume from (it ended before its first one); press “Load its config "
+            "into the form”, then Start on the Train tab, to train it again with the same settings"
+        )
+    check_owner(status.get("owner"), getattr(profile, "username", None), "resume")
+    job = registry.resume(folder.path, owner=getattr(profile, "username", None))
+    gr.Info(f"Run {name} resumes from its newest checkpoint.")
+    return {
+        "run_dir": str(job.folder.path),
+        "timer": gr.Timer(active=True),
+        "tabs": gr.Tabs(selected="train"),
+        **render(str(job.folder.path)),
+    }
+
+
 def build() -> SimpleNamespace:
     ui = SimpleNamespace()
     with gr.Row():
@@ -126,6 +155,7 @@ def build() -> SimpleNamespace:
         ui.load = gr.Button("Load its config into the form", elem_id="runs-load-config")
         ui.open = gr.Button("Open in the playground", elem_id="runs-open")
         ui.download = gr.Button("Download the model (zip)", elem_id="runs-download")
+        ui.resume = gr.Button("Resume (stopped or interrupted runs)", elem_id="runs-resume")
     with gr.Row():
         ui.confirm = gr.Checkbox(False, label="Yes, delete it", elem_id="runs-delete-confirm")
         ui.delete = gr.Button("Delete run", variant="stop", elem_id="runs-delete")
@@ -133,13 +163,17 @@ def build() -> SimpleNamespace:
     return ui
 
 
-def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs) -> None:
+def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> None:
     listing = [ui.table, ui.compare, ui.pick]
     ui.refresh.click(refresh, None, listing, api_name="runs")
     ui.compare.change(curves, ui.compare, ui.curves, api_visibility="undocumented")
     ui.load.click(lambda name: load_into_form(form, name), ui.pick, list(form.components.values()), api_visibility="undocumented")
     ui.open.click(open_in_playground, ui.pick, [playground.model, playground.base, tabs], api_visibility="undocumented")
     ui.download.click(download, ui.pick, ui.zip, api_name="download_model")
+    from ui.train_tab import outputs
+
+    resumed = outputs(train).extended(tabs=tabs)
+    ui.resume.click(resumed(resume), ui.pick, resumed.targets, api_name="resume_run")
     # a refused delete must not leave the list under an error overlay: the message is the toast
     ui.delete.click(delete, [ui.pick, ui.confirm], listing, api_name="delete_run", show_progress="hidden").success(
         lambda: False, None, ui.confirm, api_visibility="undocumented"

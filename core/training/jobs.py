@@ -1,88 +1,139 @@
-"""The process-wide registry of training jobs: one run trains at a time on this machine.
+"""The app's registry of runs: one run trains at a time on this machine, each in its own process.
 
-A browser page holds only plain values (gr.State must be deep-copyable), so the job itself lives
-here, keyed by its run name. Reloading the page asks `current()` and re-attaches to the job that
-trains, or shows the last one. A second `start()` while a run trains is refused with a message
-naming the running one: two runs on one GPU would both crawl or run out of memory.
+`start()` checks the config, makes the run folder, reserves the machine's lock (core.runs.lock)
+and starts the console script as a child process (core.training.supervisor); the web server never
+imports the trainer. A browser page holds only plain values (gr.State must be deep-copyable), so
+the runs live here, keyed by run name. A page asks `current()` and re-attaches to the run that
+trains: this app's child, a run started from the console, or this app's child from before a
+restart (found through the lock). A second `start()` while any run trains is refused with a message
+naming the running one and where it came from: two runs on one GPU would both crawl or run out of
+memory.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from core.config import TrainConfig
 from core.environment import on_space, space_duplicate_url
-from core.errors import StudioError
-from core.runs.state import TERMINAL_STATES
+from core.runs import lock
+from core.runs.folder import RunFolder, new_run_dir
+from core.runs.lock import BusyError
+from core.runs.state import TERMINAL_STATES, RunState
+from core.training.supervisor import AttachedRun, ChildRun, child_command
 
-if TYPE_CHECKING:
-    from core.training.job import TrainingJob
+__all__ = ["OWNER_ENV", "BusyError", "JobRegistry", "registry"]
 
-__all__ = ["BusyError", "JobRegistry", "registry"]
-
-
-class BusyError(StudioError):
-    """A run is already training."""
+OWNER_ENV = "SBERT_STUDIO_RUN_OWNER"  # the Space login that started a run, for its child's status.json
 
 
 class JobRegistry:
-    """Starts jobs, refuses a second one while the first trains, and finds jobs by run name."""
+    """Starts runs in child processes, refuses a second one while one trains, and finds runs by name."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._jobs: dict[str, TrainingJob] = {}
+        self._jobs: dict[str, ChildRun | AttachedRun] = {}
         self._latest: str | None = None
-        self._owners: dict[str, str | None] = {}
 
-    def start(self, config: TrainConfig, *, owner: str | None = None) -> TrainingJob:
-        """Create and start a job for `config` in a background thread; `owner` names who started it (a Space login).
+    def start(self, config: TrainConfig, *, owner: str | None = None) -> ChildRun:
+        """Start a run of `config` in a child process; `owner` names who started it (a Space login).
 
         Raises:
-            BusyError: another run is still training (its name and progress are in the message).
-            ConfigError, RunFolderError: from the job's own checks; nothing is started.
+            BusyError: a run is still training on this machine (its name, where it came from and its progress).
+            ConfigError, RunFolderError: the config's own checks, a taken run folder; nothing is started.
         """
-        from core.training.job import TrainingJob  # imports torch; kept off the app's start-up path
-
+        config = config.check()
         with self._lock:
-            running = self._running()
-            if running is not None:
-                snap = running.snapshot()
-                where = f"step {snap['step']}/{snap['max_steps']}" if snap.get("max_steps") else snap["state"]
-                holder = self._owners.get(running.folder.name)
-                by = f", started by {holder}" if holder else ""
-                hint = "stop it on the Train tab or wait until it ends, then start again"
-                if on_space():
-                    hint = (
-                        "this Space trains one run at a time; wait until it ends, or duplicate the Space to train your own: "
-                        f"{space_duplicate_url()}"
-                    )
-                raise BusyError(f"the studio is busy: run '{running.folder.name}'{by} is still training ({where}); {hint}")
-            job = TrainingJob(config)
-            self._owners[job.folder.name] = owner
-            if owner:
-                job.state.update(owner=owner)  # status.json says whose run it is (a Space login)
-            self._jobs[job.folder.name] = job
-            self._latest = job.folder.name
-        return job.start()
+            self._refuse_if_busy()
+            folder = RunFolder(config.project_name or new_run_dir(config.trainer))
+            folder.create(config.replace(project_name=str(folder.path.resolve())).to_yaml())
+            return self._launch(folder, owner, resume=False)
 
-    def current(self) -> TrainingJob | None:
-        """The job that trains now, else the one started last in this process (None before any)."""
+    def resume(self, run_dir: str | Path, *, owner: str | None = None) -> ChildRun:
+        """Continue a stopped or interrupted run in a child process (`sbert-studio train --resume`).
+
+        Raises:
+            BusyError: a run is still training on this machine.
+        """
+        with self._lock:
+            self._refuse_if_busy()
+            return self._launch(RunFolder(run_dir), owner, resume=True)
+
+    def current(self) -> ChildRun | AttachedRun | None:
+        """The run that trains now (this app's, or one found through the lock), else the one started last here."""
         with self._lock:
             running = self._running()
             if running is not None:
                 return running
             return self._jobs.get(self._latest) if self._latest else None
 
-    def get(self, name: str) -> TrainingJob | None:
+    def get(self, name: str) -> ChildRun | AttachedRun | None:
         with self._lock:
+            if name not in self._jobs:
+                self._running()  # a run from the console or from before a restart becomes known by name
             return self._jobs.get(name)
 
-    def _running(self) -> TrainingJob | None:
+    # ------------------------------------------------------------------ helpers
+    def _launch(self, folder: RunFolder, owner: str | None, *, resume: bool) -> ChildRun:
+        reservation, note = lock.acquire(folder.path, "app")
+        if note:
+            folder.log(note)
+        child_env = {OWNER_ENV: owner} if owner else {}
+        try:
+            job = ChildRun(folder, child_command(folder, resume=resume), reservation, env=child_env)
+        except Exception:
+            lock.release(reservation)
+            raise
+        if not resume:  # the page sees the run (and its owner) at once; the child rewrites status.json when it starts
+            RunState(folder, pid=job.pid, origin="app", **({"owner": owner} if owner else {}))
+        self._jobs[folder.name] = job
+        self._latest = folder.name
+        return job
+
+    def stop_all(self, timeout: float = 120.0) -> list[str]:
+        """Stop this app's running children and wait for them (the app is shutting down); returns their names."""
+        with self._lock:
+            running = [j for j in self._jobs.values() if isinstance(j, ChildRun) and j.process.poll() is None]
+        for job in running:
+            job.stop()
+        for job in running:
+            job.wait(timeout)
+        return [job.folder.name for job in running]
+
+    def _running(self) -> ChildRun | AttachedRun | None:
         for job in self._jobs.values():
             if job.state.state not in TERMINAL_STATES:
                 return job
-        return None
+        held = lock.holder()
+        if held is None:
+            return None
+        known = self._jobs.get(held.run)
+        if isinstance(known, ChildRun) and held.token == known.reservation.token:
+            if known.process.poll() is None:
+                return known
+            lock.release(held)  # our child has ended and could not give the lock back
+            return None
+        if not isinstance(known, AttachedRun) or known.pid != held.pid:
+            known = self._jobs[held.run] = AttachedRun(held)
+            self._latest = held.run
+        return known
+
+    def _refuse_if_busy(self) -> None:
+        running = self._running()
+        if running is None:
+            return
+        snap = running.snapshot()
+        where = f"step {snap['step']}/{snap['max_steps']}" if snap.get("max_steps") else snap.get("state", "starting")
+        holder = snap.get("owner")
+        by = f", started by {holder}" if holder else (", started from the console" if running.origin == "console" else "")
+        hint = "stop it on the Train tab or wait until it ends, then start again"
+        if on_space():
+            hint = (
+                "this Space trains one run at a time; wait until it ends, or duplicate the Space to train your own: "
+                f"{space_duplicate_url()}"
+            )
+        raise BusyError(f"the studio is busy: run '{running.folder.name}'{by} is still training ({where}); {hint}")
 
 
 registry = JobRegistry()
