@@ -1,12 +1,20 @@
-"""Plotly figures of a run: training loss (raw and smoothed) and the primary metric with its baseline."""
+"""Figures of a run: training loss (raw and smoothed) and the primary metric with its baseline.
+
+The Train tab redraws them whenever the run logs, for every page that watches, so they are built
+as plotly's JSON (plain dicts) rather than `go.Figure` objects: a `go.Figure` validates every
+property and deep-copies its template on creation, which took about 100 ms of CPU per redraw on
+a 2-core machine (bench/load.py, profiled) and so slowed the run being watched. The look is the
+same: the `plotly_white` template, converted once.
+"""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
+import functools
+import json
 
 from core.recipes import METRIC_LABELS
 
-__all__ = ["loss_figure", "metric_figure", "metric_title"]
+__all__ = ["LAYOUT", "figure_json", "loss_figure", "metric_figure", "metric_title"]
 
 LAYOUT = {
     "height": 320,
@@ -25,19 +33,51 @@ def metric_title(primary_key: str | None, fallback: str | None = None) -> str:
     return fallback or key or "metric"
 
 
-def loss_figure(series: dict) -> go.Figure:
-    fig = go.Figure(layout={**LAYOUT, "title": "Training loss", "xaxis_title": "step"})
-    fig.add_scatter(x=series["step"], y=series["loss"], mode="lines+markers", name="loss", opacity=0.35, marker={"size": 4})
-    fig.add_scatter(x=series["step"], y=series["smoothed"], mode="lines", name="smoothed", line={"width": 3})
-    return fig
+@functools.cache
+def _template() -> dict:
+    """LAYOUT's template as plotly JSON (made once)."""
+    import plotly.io as pio
+    from plotly.utils import PlotlyJSONEncoder
+
+    return json.loads(json.dumps(pio.templates[LAYOUT["template"]].to_plotly_json(), cls=PlotlyJSONEncoder))
 
 
-def metric_figure(series: dict, title: str, baseline: float | None) -> go.Figure:
-    fig = go.Figure(layout={**LAYOUT, "title": f"Validation {title}", "xaxis_title": "step"})
-    fig.add_scatter(x=series["step"], y=series["value"], mode="lines+markers", name=f"{title} during training")
+def _layout(title: str) -> dict:
+    return {**LAYOUT, "template": _template(), "title": {"text": title}, "xaxis": {"title": {"text": "step"}}}
+
+
+def _line(x, y, name: str, **style) -> dict:
+    return {"type": "scatter", "x": list(x), "y": list(y), "name": name, **style}
+
+
+def loss_figure(series: dict) -> dict:
+    """The loss at each logged step, raw (faint) and smoothed."""
+    return {
+        "data": [
+            _line(series["step"], series["loss"], "loss", mode="lines+markers", opacity=0.35, marker={"size": 4}),
+            _line(series["step"], series["smoothed"], "smoothed", mode="lines", line={"width": 3}),
+        ],
+        "layout": _layout("Training loss"),
+    }
+
+
+def metric_figure(series: dict, title: str, baseline: float | None) -> dict:
+    """The primary metric at each evaluation, the saved model's (a star) and the base model's (a dashed line)."""
+    data = [_line(series["step"], series["value"], f"{title} during training", mode="lines+markers")]
     if series.get("final"):
         step, value = series["final"]
-        fig.add_scatter(x=[step], y=[value], mode="markers", name="saved model", marker={"symbol": "star", "size": 14})
+        data.append(_line([step], [value], "saved model", mode="markers", marker={"symbol": "star", "size": 14}))
+    layout = _layout(f"Validation {title}")
     if baseline is not None:
-        fig.add_hline(y=baseline, line_dash="dash", line_color="gray", annotation_text=f"before training {baseline:.4f}")
-    return fig
+        line = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": baseline, "y1": baseline}
+        layout["shapes"] = [{**line, "line": {"dash": "dash", "color": "gray"}}]
+        layout["annotations"] = [
+            {"text": f"before training {baseline:.4f}", "xref": "x domain", "x": 1, "yref": "y", "y": baseline,
+             "showarrow": False, "xanchor": "right", "yanchor": "bottom"}
+        ]  # fmt: skip
+    return {"data": data, "layout": layout}
+
+
+def figure_json(figure: dict) -> str:
+    """A figure as the JSON gr.Plot sends to the page."""
+    return json.dumps(figure, allow_nan=False, default=float)

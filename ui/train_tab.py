@@ -27,7 +27,7 @@ from core.training.jobs import registry
 from ui.errors import friendly
 from ui.form import Form
 from ui.outputs import Outputs
-from ui.plots import loss_figure, metric_figure, metric_title
+from ui.plots import figure_json, loss_figure, metric_figure, metric_title
 
 __all__ = ["attach", "build", "poll", "render", "start", "stop"]
 
@@ -115,9 +115,9 @@ def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_k
     return {"loss_plot": loss_plot, "metric_plot": metric_plot, "log": log, "summary": table}
 
 
-def _serialised(figure) -> PlotData:
-    """A plotly figure as gr.Plot sends it, so that its JSON is made once, not once per poll."""
-    return PlotData(type="plotly", plot=figure.to_json())
+def _serialised(figure: dict) -> PlotData:
+    """A figure as gr.Plot sends it, so that its JSON is made once per change of the run, not once per poll."""
+    return PlotData(type="plotly", plot=figure_json(figure))
 
 
 def _bar(snap: dict | None) -> str:
