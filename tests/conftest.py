@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import random
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("WANDB_DISABLED", "true")
+# Runs (and the one-run-per-machine lock) of tests never land in ./runs, where `make run` may be training
+os.environ["SBERT_STUDIO_RUNS"] = tempfile.mkdtemp(prefix="sbert-test-runs-")
 
 from tiny_model import build_tiny_bert, corpus
 

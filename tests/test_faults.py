@@ -26,7 +26,10 @@ def loadable(folder: Path) -> bool:
     return SentenceTransformer(str(folder)).encode(["a dog runs"]).shape[0] == 1
 
 
-def test_stop_during_the_baseline_evaluation_ends_stopped_with_the_base_model_saved(data_for, tiny_model, tmp_path, monkeypatch):
+def test_stop_during_the_baseline_evaluation_ends_it_at_once_stopped_with_the_base_model_saved(
+    data_for, tiny_model, tmp_path, monkeypatch
+):
+    """Issue 14: a stop cuts an evaluation short (it would otherwise run to its end); half a baseline is not recorded."""
     import core.training.job
 
     run = tmp_path / "run"
@@ -47,8 +50,9 @@ def test_stop_during_the_baseline_evaluation_ends_stopped_with_the_base_model_sa
 
     monkeypatch.setattr(core.training.job, "build_evaluator", evaluator_that_is_stopped_midway)
     final = job.run()
-    assert final["state"] == "stopped" and final["step"] == 0 and final["baseline"] is not None
-    assert [e["step"] for e in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())] == [0]  # the baseline kept
+    assert final["state"] == "stopped" and final["step"] == 0 and final["baseline"] is None
+    assert not (run / "metrics.jsonl").exists() or (run / "metrics.jsonl").read_text() == ""  # no half-measured baseline
+    assert "stopped before training" in (run / "log.txt").read_text()
     assert loadable(run / "model")
 
 

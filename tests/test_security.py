@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from types import SimpleNamespace
 
@@ -49,9 +50,10 @@ def test_on_a_space_only_the_person_who_started_a_run_may_stop_or_delete_it(monk
     from ui import runs_tab, train_tab
 
     monkeypatch.setenv("SPACE_ID", "someone/sbert-studio")
-    monkeypatch.setattr("core.inference.models.on_space", lambda: False)  # the tiny model lives outside the runs folder
+    # on a Space a local model must lie in the runs folder; the run trains in a child process, so it is copied there
+    model = shutil.copytree(tiny_model, runs_root / "base-model")
     data = str(write_csv(tmp_path / "p.csv", *rows_for("pair_score", 200)))
-    job = registry.start(TrainConfig(data_path=data, model=tiny_model, epochs=50, batch_size=4), owner="alice")
+    job = registry.start(TrainConfig(data_path=data, model=str(model), epochs=50, batch_size=4), owner="alice")
     try:
         bob, alice = SimpleNamespace(username="bob"), SimpleNamespace(username="alice")
         with pytest.raises(gr.Error, match="belongs to alice; only they can stop it"):
