@@ -156,6 +156,7 @@ def train_once(url: str, server_pid: int, config_yaml: str, pages: int, interval
         watcher = subprocess.Popen(command, cwd=ROOT)
         watcher_process = psutil.Process(watcher.pid)
     server = psutil.Process(server_pid)
+    begun = (time.monotonic(), sum(server.cpu_times()[:2]))  # the whole run: when training is too short to catch
     window = {}  # the server's CPU time and the clock while the run is in state "training"
     while (status := _api(owner, api["run_status"], [run_dir]))["state"] not in ("finished", "stopped", "failed"):
         if status["state"] == "training" and "start" not in window:
@@ -163,7 +164,7 @@ def train_once(url: str, server_pid: int, config_yaml: str, pages: int, interval
         elif status["state"] != "training" and "start" in window and "end" not in window:
             window["end"] = (time.monotonic(), sum(server.cpu_times()[:2]))
         time.sleep(0.5)
-    start, end = window.get("start"), window.get("end") or (time.monotonic(), sum(server.cpu_times()[:2]))
+    start, end = window.get("start", begun), window.get("end") or (time.monotonic(), sum(server.cpu_times()[:2]))
     wall, cpu = (end[0] - start[0], end[1] - start[1]) if start else (0.0, 0.0)
     pages_cpu = sum(watcher_process.cpu_times()[:2]) if watcher_process else 0.0
     stop_file.touch()
