@@ -24,7 +24,7 @@ import yaml
 
 from core.catalog import DEFAULT_MODEL
 from core.errors import ConfigError
-from core.recipes import allowed_list, get_recipe, resolve_loss, trainer_list
+from core.recipes import LOSSES, allowed_list, get_recipe, resolve_loss, trainer_list
 
 __all__ = [
     "ADVANCED_GROUPS",
@@ -185,6 +185,19 @@ class TrainConfig:
         choices=PRECISIONS,
     )
     auto_find_batch_size: bool = setting(False, "halve the batch size until it fits in memory")
+    gradient_checkpointing: bool = setting(
+        False,
+        "recompute activations in the backward pass instead of keeping them: much less memory, about 20-30% slower",
+        group="optimisation",
+        label="Gradient checkpointing (less memory, slower: for large models)",
+    )
+    mini_batch_size: int | None = setting(
+        None,
+        "Cached losses only (CachedMultipleNegativesRankingLoss, CachedGISTEmbedLoss): texts embedded at once; "
+        "smaller saves memory, the batch size (in-batch negatives) stays; empty: 32",
+        group="optimisation",
+        label="Mini-batch size (Cached losses; empty: 32)",
+    )
 
     # --- evaluation, logging and checkpoints ---
     logging_steps: int = setting(
@@ -295,6 +308,12 @@ class TrainConfig:
                 recipe = get_recipe(self.trainer)
                 spec = resolve_loss(recipe, self.loss)
                 batch = self.batch_size or recipe.defaults.batch_size
+                if self.mini_batch_size is not None and not spec.cached:
+                    cached = [name for name in recipe.losses if LOSSES[name].cached]
+                    problems.append(
+                        f"mini_batch_size: {spec.name} does not embed in mini-batches; leave it empty, or choose "
+                        + (f"a cached loss ({allowed_list(cached)})" if cached else "a trainer type with a cached loss")
+                    )
                 if spec.label_batches and (batch < 4 or batch % 2):
                     problems.append(
                         f"batch_size: {batch} does not suit {spec.name}, whose batches hold pairs of texts of one label; "
@@ -302,7 +321,7 @@ class TrainConfig:
                     )
             except ConfigError as exc:
                 problems.append(str(exc).rstrip("."))
-        for name in ("lr", "epochs", "batch_size", "gradient_accumulation", "max_seq_length", "num_negatives"):
+        for name in ("lr", "epochs", "batch_size", "gradient_accumulation", "max_seq_length", "num_negatives", "mini_batch_size"):
             value = getattr(self, name)
             need(value is None or (value > 0 and math.isfinite(value)), f"{name}: {value} must be greater than 0")
         need(0 <= self.mining_margin < 1, f"mining_margin: {self.mining_margin} must be in [0, 1), e.g. 0.05")

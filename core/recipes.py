@@ -51,6 +51,8 @@ class LossSpec:
         guided: takes a guide model (GISTEmbedLoss): the base model, frozen, filters false negatives.
         classifier: trains a classifier head over the embeddings (SoftmaxLoss): built with the embedding size
             and the number of classes.
+        cached: computes the loss over the whole batch in mini-batches (GradCache), so a large batch (more
+            in-batch negatives) fits in memory; TrainConfig.mini_batch_size sets their size.
     """
 
     name: str
@@ -60,6 +62,7 @@ class LossSpec:
     matryoshka: bool = True
     guided: bool = False
     classifier: bool = False
+    cached: bool = False
 
     @property
     def batch_sampler(self):
@@ -78,10 +81,10 @@ LOSSES: dict[str, LossSpec] = {
     spec.name: spec
     for spec in (
         LossSpec("MultipleNegativesRankingLoss", in_batch_negatives=True),
-        LossSpec("CachedMultipleNegativesRankingLoss", in_batch_negatives=True),
+        LossSpec("CachedMultipleNegativesRankingLoss", in_batch_negatives=True, cached=True),
         LossSpec("MultipleNegativesSymmetricRankingLoss", in_batch_negatives=True),
         LossSpec("GISTEmbedLoss", in_batch_negatives=True, guided=True),
-        LossSpec("CachedGISTEmbedLoss", in_batch_negatives=True, guided=True),
+        LossSpec("CachedGISTEmbedLoss", in_batch_negatives=True, guided=True, cached=True),
         LossSpec("TripletLoss"),
         LossSpec("CoSENTLoss"),
         LossSpec("AnglELoss"),

@@ -164,7 +164,14 @@ class TrainingJob:
             self._mine(data, model)
         state.note(f"rows: {len(prepared.train)} train, {len(prepared.valid)} validation")
         guide = self._base_model() if data.loss.guided else None
-        loss = build_loss(data.loss, model, num_labels=prepared.num_labels, matryoshka_dims=cfg.matryoshka_dims, guide=guide)
+        loss = build_loss(
+            data.loss,
+            model,
+            num_labels=prepared.num_labels,
+            matryoshka_dims=cfg.matryoshka_dims,
+            guide=guide,
+            mini_batch_size=cfg.mini_batch_size,
+        )
         evaluator = build_evaluator(
             recipe,
             prepared.valid,
@@ -424,6 +431,7 @@ def _training_args(
         fp16=resolve_precision(cfg.mixed_precision) == "fp16",
         bf16=resolve_precision(cfg.mixed_precision) == "bf16",
         auto_find_batch_size=cfg.auto_find_batch_size,
+        gradient_checkpointing=cfg.gradient_checkpointing,
         logging_steps=logging_steps,
         eval_strategy=cfg.eval_strategy,
         eval_steps=eval_steps if cfg.eval_strategy == "steps" else None,

@@ -8,7 +8,15 @@ from core.recipes import LossSpec
 __all__ = ["build_loss"]
 
 
-def build_loss(spec: LossSpec, model, *, num_labels: int = 0, matryoshka_dims: list[int] | None = None, guide=None):
+def build_loss(
+    spec: LossSpec,
+    model,
+    *,
+    num_labels: int = 0,
+    matryoshka_dims: list[int] | None = None,
+    guide=None,
+    mini_batch_size: int | None = None,
+):
     """The sentence-transformers loss named by `spec`, for `model`.
 
     Args:
@@ -16,18 +24,20 @@ def build_loss(spec: LossSpec, model, *, num_labels: int = 0, matryoshka_dims: l
         matryoshka_dims: embedding sizes to train at once; None: plain loss.
         guide: for guided losses (GISTEmbedLoss), a frozen copy of the base model: in-batch texts it
             scores above the positive are not used as negatives (likely unlabelled positives).
+        mini_batch_size: for cached losses, the texts embedded at once (None: sentence-transformers' 32).
     """
     from sentence_transformers.sentence_transformer import losses
 
     cls = getattr(losses, spec.name)
+    extra = {"mini_batch_size": mini_batch_size} if spec.cached and mini_batch_size else {}
     if spec.classifier:
         loss = cls(model, embedding_dimension=model.get_embedding_dimension(), num_labels=num_labels)
     elif spec.guided:
         if guide is None:
             raise ValueError(f"{spec.name} needs a guide model")
-        loss = cls(model, guide=guide)
+        loss = cls(model, guide=guide, **extra)
     else:
-        loss = cls(model)
+        loss = cls(model, **extra)
     if not matryoshka_dims:
         return loss
     full = model.get_embedding_dimension()
