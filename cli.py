@@ -65,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         app.main()
         return 0
     _console_logging()
-    if os.environ.get("SBERT_STUDIO_NICE"):  # core.training.supervisor.NICE_ENV: the app's child yields to its server
-        os.nice(int(os.environ["SBERT_STUDIO_NICE"]))
+    from core.training.supervisor import NICE_ENV
+
+    if os.environ.get(NICE_ENV):  # the app's child yields the CPU to its web server
+        os.nice(int(os.environ[NICE_ENV]))
     signal.signal(signal.SIGTERM, _early_stop)  # a stop before the run exists is honoured once it does
     try:
         return _train(args)
@@ -106,6 +108,7 @@ def _console_logging() -> None:
 def _train(args: argparse.Namespace) -> int:
     from core.runs.lock import TOKEN_ENV
     from core.training.job import TrainingJob
+    from core.training.jobs import OWNER_ENV
 
     origin = "app" if os.environ.get(TOKEN_ENV) else "console"
     if args.resume:
@@ -117,10 +120,8 @@ def _train(args: argparse.Namespace) -> int:
         config = load_config(args.config) if args.config else TrainConfig()
         if given:
             config = TrainConfig.from_dict(config.to_dict() | {"token": config.token} | given)
-        if config.token is None and os.environ.get("HF_TOKEN"):
-            config = config.replace(token=os.environ["HF_TOKEN"])
-        owner = os.environ.get("SBERT_STUDIO_RUN_OWNER")  # core.training.jobs.OWNER_ENV: a Space login
-        job = TrainingJob(config, progress_bar=True, prepared=args.prepared_run, origin=origin, owner=owner)
+        owner = os.environ.get(OWNER_ENV)  # the Space login that started it in the app
+        job = TrainingJob(_env_token(config), progress_bar=True, prepared=args.prepared_run, origin=origin, owner=owner)
     print(f"run folder: {job.run_dir}", file=sys.stderr)
 
     def on_interrupt(signum, frame):  # first Ctrl-C stops cleanly and saves; a second one kills
@@ -150,35 +151,28 @@ def _train(args: argparse.Namespace) -> int:
     return 130 if final["state"] == "stopped" else 0
 
 
+def _env_token(config: TrainConfig) -> TrainConfig:
+    """The config with $HF_TOKEN as its token when it has none (the token is never in a YAML file)."""
+    if config.token is None and os.environ.get("HF_TOKEN"):
+        return config.replace(token=os.environ["HF_TOKEN"])
+    return config
+
+
 def _resumed(run_folder: str, origin: str):
-    """The job that continues `run_folder` with its own config.yaml (the resolved settings it started with)."""
+    """The job that continues `run_folder` with its own config.yaml (the resolved settings it started with).
+    A run still training is refused by the job's own lock check, like any second run."""
     from pathlib import Path
 
     from core.errors import RunFolderError
     from core.runs.folder import RunFolder
-    from core.runs.state import TERMINAL_STATES
-    from core.training.job import TrainingJob
+    from core.runs.index import resume_checkpoint
+    from core.training.job import TrainingJob, fresh_start_command
 
     folder = RunFolder(Path(run_folder))
-    status = folder.read_status()
-    if status is None or not folder.config_path.is_file():
+    if folder.read_status() is None or not folder.config_path.is_file():
         raise RunFolderError(f"'{run_folder}' is not a run folder (no status.json or config.yaml); give the folder of a run")
-    if status.get("state") == "finished":
-        raise RunFolderError(f"run '{folder.name}' finished; there is nothing to resume (its model is in {folder.model_dir})")
-    if folder.newest_checkpoint() is None:
-        raise RunFolderError(
-            f"run '{folder.name}' has no checkpoint to resume from (it ended before its first one); start it again with "
-            f"the same settings: sbert-studio train --config {folder.config_path} --project-name {folder.path}-again"
-        )
-    config = load_config(folder.config_path).replace(project_name=str(folder.path))
-    if config.token is None and os.environ.get("HF_TOKEN"):
-        config = config.replace(token=os.environ["HF_TOKEN"])
-    if status.get("state") not in (*TERMINAL_STATES, None):
-        from core.runs import lock
-
-        held = lock.holder()
-        if held is not None and Path(held.run_dir) == folder.path.resolve():
-            raise lock.BusyError(f"run '{folder.name}' is still training ({held.describe()}); it cannot be resumed twice")
+    resume_checkpoint(folder, fresh_start_command(folder))
+    config = _env_token(load_config(folder.config_path).replace(project_name=str(folder.path)))
     return TrainingJob(config, run_dir=str(folder.path), progress_bar=True, resume=True, origin=origin)
 
 

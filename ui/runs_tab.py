@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from core.config import load_config
 from core.errors import RunFolderError
 from core.runs.folder import RunFolder
-from core.runs.index import delete_run, list_runs, run_path, zip_model
+from core.runs.index import delete_run, list_runs, resume_checkpoint, run_path, zip_model
 from core.runs.owner import check_owner
 from core.runs.progress import format_seconds, metric_series
 from ui.errors import friendly
@@ -123,15 +123,8 @@ def resume(name: str, profile: gr.OAuthProfile | None = None) -> dict:
     if not name:
         raise RunFolderError("pick a run to resume")
     folder = RunFolder(run_path(name))
-    status = folder.read_status() or {}
-    if status.get("state") == "finished":
-        raise RunFolderError(f"run '{name}' finished; there is nothing to resume (open it in the playground)")
-    if folder.newest_checkpoint() is None:
-        raise RunFolderError(
-            f"run '{name}' has no checkpoint to resume from (it ended before its first one); press “Load its config "
-            "into the form”, then Start on the Train tab, to train it again with the same settings"
-        )
-    check_owner(status.get("owner"), getattr(profile, "username", None), "resume")
+    resume_checkpoint(folder, "press “Load its config into the form”, then Start on the Train tab")
+    check_owner((folder.read_status() or {}).get("owner"), getattr(profile, "username", None), "resume")
     job = registry.resume(folder.path, owner=getattr(profile, "username", None))
     gr.Info(f"Run {name} resumes from its newest checkpoint.")
     return {

@@ -7,7 +7,6 @@ script died mid-run), so it shows as `interrupted`, not as training forever.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -15,21 +14,23 @@ from core.errors import RunFolderError
 from core.runs.state import TERMINAL_STATES
 from core.environment import runs_root
 from core.runs.folder import RunFolder
+from core.runs.lock import process_alive
 
-__all__ = ["base_model_of", "delete_run", "list_runs", "model_choices", "run_path", "run_warning", "zip_model"]
-
-
-def _alive(pid) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (OSError, TypeError, ValueError):
-        return False
-    return True
+__all__ = [
+    "base_model_of",
+    "delete_run",
+    "list_runs",
+    "model_choices",
+    "resume_checkpoint",
+    "run_path",
+    "run_warning",
+    "zip_model",
+]
 
 
 def _effective_state(status: dict) -> str:
     state = status.get("state", "unknown")
-    if state not in TERMINAL_STATES and not _alive(status.get("pid")):
+    if state not in TERMINAL_STATES and not process_alive(status.get("pid")):
         return "interrupted"
     return state
 
@@ -63,6 +64,23 @@ def list_runs(root: Path | None = None) -> list[dict]:
             }
         )
     return sorted(runs, key=lambda r: r["started_at"] or 0, reverse=True)
+
+
+def resume_checkpoint(folder: RunFolder, fresh_start: str) -> Path:
+    """The checkpoint a stopped, failed or interrupted run resumes from.
+
+    Raises:
+        RunFolderError: the run finished, or has no checkpoint (`fresh_start` says how to train it again).
+    """
+    if (folder.read_status() or {}).get("state") == "finished":
+        raise RunFolderError(f"run '{folder.name}' finished; there is nothing to resume (its model is in {folder.model_dir})")
+    checkpoint = folder.newest_checkpoint()
+    if checkpoint is None:
+        raise RunFolderError(
+            f"run '{folder.name}' has no checkpoint to resume from (it ended before its first one); {fresh_start}, "
+            "to train it again with the same settings"
+        )
+    return checkpoint
 
 
 def run_path(name: str, root: Path | None = None) -> Path:

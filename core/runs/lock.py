@@ -23,7 +23,7 @@ from pathlib import Path
 from core.environment import runs_root
 from core.errors import StudioError
 
-__all__ = ["LOCK_FILE", "TOKEN_ENV", "BusyError", "LockInfo", "acquire", "held_by", "holder", "release"]
+__all__ = ["LOCK_FILE", "TOKEN_ENV", "BusyError", "LockInfo", "acquire", "busy", "held_by", "holder", "process_alive", "release"]
 
 LOCK_FILE = ".training.lock"
 TOKEN_ENV = "SBERT_STUDIO_LOCK_TOKEN"  # set by the app for its child: adopt the lock reserved under this token
@@ -52,12 +52,29 @@ class LockInfo:
         where = "started in the app" if self.origin == "app" else "started from the console"
         return f"run '{self.run}' ({where}, process {self.pid})"
 
+    def file(self) -> Path:
+        """The lock file this was taken in (whatever the runs root is now)."""
+        return Path(self.path) if self.path else _path(None)
+
+    def payload(self) -> dict:
+        """What the lock file holds (its own path is not written into it)."""
+        return {k: v for k, v in asdict(self).items() if k != "path"}
+
+
+def busy(info: LockInfo) -> BusyError:
+    """The refusal a run meets while `info` holds the machine."""
+    return BusyError(
+        f"the machine is busy: {info.describe()} is still training; stop it (the app's Train tab, or Ctrl-C where it "
+        "runs) or wait until it ends, then start again"
+    )
+
 
 def _path(root: Path | None) -> Path:
     return (root or runs_root()) / LOCK_FILE
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid) -> bool:
+    """True while process `pid` exists (someone else's process counts)."""
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -80,7 +97,7 @@ def _read(path: Path) -> LockInfo | None:
 def holder(root: Path | None = None) -> LockInfo | None:
     """The live holder of the lock, None when it is free or stale (its process gone)."""
     info = _read(_path(root))
-    return info if info is not None and _alive(info.pid) else None
+    return info if info is not None and process_alive(info.pid) else None
 
 
 def acquire(run_dir: str | Path, origin: str, *, pid: int | None = None, root: Path | None = None) -> tuple[LockInfo, str | None]:
@@ -105,7 +122,7 @@ def acquire(run_dir: str | Path, origin: str, *, pid: int | None = None, root: P
     token = os.environ.get(TOKEN_ENV)
     current = _read(path)
     if current is not None and token and current.token == token:  # reserved by the app for this child
-        adopted = LockInfo(**(asdict(current) | {"pid": mine.pid, "run_dir": mine.run_dir}))
+        adopted = LockInfo(**(asdict(current) | {"pid": mine.pid, "run_dir": mine.run_dir, "path": str(path)}))
         _write(path, adopted)
         return adopted, None
     note = None
@@ -114,39 +131,35 @@ def acquire(run_dir: str | Path, origin: str, *, pid: int | None = None, root: P
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             current = _read(path)
-            if current is not None and _alive(current.pid):
-                raise BusyError(
-                    f"the machine is busy: {current.describe()} is still training; stop it (the app's Train tab, or "
-                    "Ctrl-C where it runs) or wait until it ends, then start again"
-                ) from None
+            if current is not None and process_alive(current.pid):
+                raise busy(current) from None
             if current is not None:
                 note = f"took over the lock of {current.describe()}: that process is gone (stale lock)"
             path.unlink(missing_ok=True)
             continue
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({k: v for k, v in asdict(mine).items() if k != "path"}, fh)
+            json.dump(mine.payload(), fh)
         return mine, note
     raise BusyError("the training lock is being taken by another process at this moment; start again")
 
 
-def release(info: LockInfo | None, root: Path | None = None) -> None:
+def release(info: LockInfo | None) -> None:
     """Give the lock back, if it is still this reservation (a stale lock taken over by another run stays theirs).
     The app releases its child's lock this way when the child died without releasing it."""
     if info is None:
         return
-    path = Path(info.path) if info.path else _path(root)  # where it was taken, whatever the runs root is now
-    current = _read(path)
+    current = _read(info.file())
     if current is not None and current.token == info.token:
-        path.unlink(missing_ok=True)
+        info.file().unlink(missing_ok=True)
 
 
 def held_by(info: LockInfo) -> bool:
     """True while the lock is still this reservation (its holder has not released it)."""
-    current = _read(Path(info.path) if info.path else _path(None))
-    return current is not None and current.token == info.token and _alive(current.pid)
+    current = _read(info.file())
+    return current is not None and current.token == info.token and process_alive(current.pid)
 
 
 def _write(path: Path, info: LockInfo) -> None:
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({k: v for k, v in asdict(info).items() if k != "path"}), encoding="utf-8")
+    tmp.write_text(json.dumps(info.payload()), encoding="utf-8")
     os.replace(tmp, path)

@@ -36,7 +36,12 @@ from core.training.callback import StudioCallback, eval_event
 from core.training.evaluation import build_evaluator
 from core.training.losses import build_loss
 
-__all__ = ["RunStopped", "TrainingJob"]
+__all__ = ["RunStopped", "TrainingJob", "fresh_start_command"]
+
+
+def fresh_start_command(folder: RunFolder) -> str:
+    """How to train a run again from the console with the same settings, in a new folder."""
+    return f"start it again with: sbert-studio train --config {folder.config_path} --project-name {folder.path}-again"
 
 
 class RunStopped(Exception):
@@ -73,9 +78,9 @@ class TrainingJob:
         self.resume = resume
         self.origin = origin
         self._lock: lock.LockInfo | None = None
-        busy = lock.holder() if is_main_process() else None
-        if busy is not None and busy.token != os.environ.get(lock.TOKEN_ENV) and busy.pid != os.getpid():
-            raise lock.BusyError(f"the machine is busy: {busy.describe()} is still training; stop it or wait until it ends")
+        held = lock.holder() if is_main_process() else None
+        if held is not None and held.token != os.environ.get(lock.TOKEN_ENV) and held.pid != os.getpid():
+            raise lock.busy(held)
         path = run_dir or config.project_name or new_run_dir(config.trainer)
         self.folder = RunFolder(path, writer=is_main_process())
         if resume:
@@ -318,17 +323,11 @@ class TrainingJob:
         """The checkpoint to resume from; metrics.jsonl is cut back to its step so no step is repeated.
 
         Raises:
-            RunFolderError: the run has no checkpoint (it never reached one), with the fresh start to use instead.
+            RunFolderError: the run finished or has no checkpoint (it never reached one), with the fresh start instead.
         """
-        from core.errors import RunFolderError
+        from core.runs.index import resume_checkpoint
 
-        checkpoint = self.folder.newest_checkpoint()
-        if checkpoint is None:
-            raise RunFolderError(
-                f"run '{self.folder.name}' has no checkpoint to resume from (it ended before its first one); start it again "
-                f"with the same settings: sbert-studio train --config {self.folder.config_path} --project-name "
-                f"{self.folder.path}-again"
-            )
+        checkpoint = resume_checkpoint(self.folder, fresh_start_command(self.folder))
         step = int(checkpoint.name.split("-")[-1])
         kept = self.folder.truncate_metrics(step)
         self.state.update(step=step, warning=None, notice=self.state.snapshot().get("notice"))

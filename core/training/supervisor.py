@@ -75,7 +75,6 @@ class _Followed:
         self.state = _StateView(self)
         self._ended = threading.Event()
         self._grace = STOP_GRACE
-        self._outcome: dict[str, Any] = {}  # what this side knows beyond status.json (a kill, a crash)
 
     @property
     def run_dir(self) -> Path:
@@ -85,7 +84,6 @@ class _Followed:
         if not self.folder.path.is_dir():  # deleted from the Runs tab (only an ended run can be)
             return {"state": "stopped", "run": self.folder.name, "step": 0, "max_steps": None, "elapsed": 0.0}
         snap = self.folder.read_status() or {"state": "queued", "run": self.folder.name, "step": 0, "max_steps": None}
-        snap = {**snap, **self._outcome} if self._outcome else snap
         snap.setdefault("elapsed", (snap.get("finished_at") or time.time()) - (snap.get("started_at") or time.time()))
         return snap
 
@@ -99,13 +97,11 @@ class _Followed:
             self._ended.set()
             return
         status = self.folder.read_status() or {}
-        if status.get("state") not in TERMINAL_STATES and stop_sent and code == -signal.SIGTERM:
-            now = time.time()  # stopped while it was still starting: nothing was trained, nothing is lost
-            status |= {"state": "stopped", "finished_at": now, "updated_at": now}
-            self.folder.write_status(status)
-            self.folder.log("stopped before the run had started; nothing was trained")
-            self.folder.log("state: stopped")
-        elif status.get("state") not in TERMINAL_STATES:
+        if status.get("state") in TERMINAL_STATES:
+            pass  # the run said how it ended
+        elif stop_sent and code == -signal.SIGTERM:  # stopped while it was still starting: nothing was trained
+            self._close(status, "stopped", "stopped before the run had started; nothing was trained")
+        else:
             if killed_after_stop:
                 error = (
                     f"the training process did not end within {self._grace:g} s of the stop request and was killed; "
@@ -115,12 +111,15 @@ class _Followed:
                 error = "the training process is gone without saying why (it was not started by this app); see log.txt"
             else:
                 error = cause_of_exit(code)
-            now = time.time()
-            status |= {"state": "failed", "error": error, "finished_at": now, "updated_at": now}
-            self.folder.write_status(status)
-            self.folder.log(f"error: {error}")
-            self.folder.log("state: failed")
+            self._close(status, "failed", f"error: {error}", error=error)
         self._ended.set()
+
+    def _close(self, status: dict[str, Any], state: str, note: str, **fields: Any) -> None:
+        """End the run's status.json in `state`, with `note` and the state in its log."""
+        now = time.time()
+        self.folder.write_status(status | {"state": state, "finished_at": now, "updated_at": now, **fields})
+        self.folder.log(note)
+        self.folder.log(f"state: {state}")
 
 
 class ChildRun(_Followed):
@@ -162,8 +161,8 @@ class ChildRun(_Followed):
     def stop(self, grace: float | None = None) -> None:
         """Ask the child to stop (SIGTERM); kill it when it has not ended `grace` seconds later.
 
-        A child still starting (importing, before its run exists) is sent the signal once its run has
-        written status.json, so that an early Stop ends as `stopped`, not as a killed process.
+        A child still starting (importing, before its run exists) is sent the signal once it has adopted
+        the machine's lock (its stop handler is set by then), so that an early Stop ends as `stopped`.
         """
         if self.process.poll() is not None or self._stop_sent is not None:
             return
