@@ -9,10 +9,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import gradio as gr
+import pandas as pd
 
 from core.catalog import CURATED_MODELS, DEFAULT_MODEL
 from core.config import load_config
 from core.errors import ConfigError
+from core.inference.model_files import catalog_rows
 from core.recipes import RECIPES, default_loss
 from core.runs.commands import commands
 from ui.errors import friendly
@@ -39,6 +41,40 @@ def describe_model(ref: str) -> str:
         + f" · {facts['parameters'] / 1e6:.1f} M parameters · pooling {facts['pooling'] or 'none'}"
         + (" · normalised" if facts["normalized"] else "")
         + f"\n\nModules: {' → '.join(facts['modules'])}"
+        + f"\n\n{describe_prompts(facts['prompts'], facts['default_prompt_name'])}"
+        + f"\n\n{describe_lora(facts['parameters'])}"
+    )
+
+
+def describe_prompts(prompts: dict, default: str | None) -> str:
+    """The prompts the model declares, which the run uses unless the Prompts row sets others."""
+    shown = {name: text for name, text in prompts.items() if text}
+    if not shown:
+        return "Prompts: the model declares none (set a query or document prompt under Advanced parameters if it expects one)."
+    listed = ", ".join(f"{name} `{text!r}`" for name, text in shown.items())
+    extra = f"; default: {default}" if default else ""
+    return (
+        f"Prompts the model declares: {listed}{extra}. Training, evaluation, mining and the playground use its query and "
+        "document prompts unless you set others under Advanced parameters (or turn 'Use the model's own prompts' off)."
+    )
+
+
+def describe_lora(parameters: int) -> str:
+    """Whether this machine should train the model with LoRA (core.catalog.lora_recommended)."""
+    from core.catalog import FULL_TUNE_BYTES_PER_PARAMETER, lora_recommended
+    from core.inference.model_files import machine_memory
+
+    kind, memory = machine_memory()
+    need = parameters * FULL_TUNE_BYTES_PER_PARAMETER / 1024**3
+    if lora_recommended(parameters, memory):
+        return (
+            f"**LoRA recommended here**: full fine-tuning needs about {need:.1f} GB for weights, gradients and optimizer "
+            f"states, more than half of this machine's {memory / 1024**3:.0f} GB ({kind}). Turn on LoRA under Advanced "
+            "parameters (lora)."
+        )
+    return (
+        f"Full fine-tuning fits this machine ({kind}, {memory / 1024**3:.0f} GB; about {need:.1f} GB for weights, "
+        "gradients and optimizer states)."
     )
 
 
@@ -108,6 +144,14 @@ def build(form: Form) -> SimpleNamespace:
         f"The default, {DEFAULT_MODEL}, ships with the studio and works offline; other Hub ids need a network.",
         elem_id="model-facts",
     )
+    with gr.Accordion("Model list: what each base model brings", open=False, elem_id="model-list"):
+        gr.Markdown(
+            "Today's open embedders first, then the classic sentence-transformers models. Facts are read from the "
+            "model's own files once it is cached (`facts from`), else they are the published ones. LoRA is recommended "
+            "where full fine-tuning's weights, gradients and optimizer states (16 bytes a parameter) would take more "
+            "than half the memory (CPU: a 16 GB laptop)."
+        )
+        ui.model_list = gr.Dataframe(pd.DataFrame(catalog_rows()), interactive=False, wrap=True, elem_id="model-list-table")
     with gr.Row():
         ui.trainer = form.add(
             "trainer",

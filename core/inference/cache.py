@@ -77,4 +77,6 @@ def model_facts(model) -> dict:
         "pooling": mode,
         "normalized": any(type(m).__name__ == "Normalize" for m in model),
         "modules": [type(m).__name__ for m in model],
+        "prompts": dict(getattr(model, "prompts", None) or {}),
+        "default_prompt_name": getattr(model, "default_prompt_name", None),
     }

