@@ -47,11 +47,11 @@ $(VENV)/.installed-torch: | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-app: pyproject.toml $(VENV)/.installed-torch
-	$(PIP) install -e .
+	$(PIP) install -e ".[lora]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-torch
-	$(PIP) install -e ".[test]"
+	$(PIP) install -e ".[test,lora]"
 	touch $@ $(VENV)/.installed-app
 
 clean:

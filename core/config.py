@@ -30,6 +30,7 @@ __all__ = [
     "ADVANCED_GROUPS",
     "BASIC",
     "IGNORED_KEYS",
+    "PEFT_MISSING",
     "FieldType",
     "TrainConfig",
     "field_info",
@@ -44,6 +45,10 @@ EVAL_STRATEGIES = ("no", "steps", "epoch")
 PRECISIONS = ("auto", "no", "fp16", "bf16")  # auto: bf16 on a GPU that has it, else fp32 (no)
 LOGGERS = ("none", "tensorboard", "wandb", "mlflow")
 SECRET_FIELDS = ("token",)
+PEFT_MISSING = (
+    "lora: LoRA needs the peft package, which is not installed. Install it with `pip install peft` "
+    "(or `pip install 'sbert-studio[lora]'`), then start the run again"
+)
 # AutoTrain keys that mean nothing to a local run; accepted so that its configs load unchanged.
 IGNORED_KEYS = ("backend", "train")
 
@@ -52,7 +57,7 @@ IGNORED_KEYS = ("backend", "train")
 # (roles, model, trainer, loss); BASIC is the row of parameters always shown; ADVANCED_GROUPS are the
 # rows of the "Advanced parameters" accordion. A field without a group is not on the form (Hub fields).
 DATA, MODEL, BASIC = "data", "model", "basic"
-ADVANCED_GROUPS = ("optimisation", "negatives", "evaluation", "output")
+ADVANCED_GROUPS = ("prompts", "optimisation", "lora", "negatives", "evaluation", "output")
 
 
 def setting(default: Any = None, help: str = "", *, label: str | None = None, group: str | None = None, **kwargs: Any):
@@ -114,6 +119,44 @@ class TrainConfig:
         "run code shipped with the model (custom architectures); off unless asked",
         group="output",
         label="Trust remote code (runs code shipped with the model: only for models you trust)",
+    )
+
+    # --- prompts (core.training.prompts): the text put before each input, by side (Recipe.sides) ---
+    query_prompt: str | None = setting(
+        None,
+        "text put before query-side inputs (questions, anchors, both texts of a scored or labelled pair); "
+        "empty: the base model's own query prompt",
+        group="prompts",
+        label="Query prompt (empty: the model's own)",
+    )
+    document_prompt: str | None = setting(
+        None,
+        "text put before document-side inputs (answers, positives, negatives); empty: the base model's own document prompt",
+        group="prompts",
+        label="Document prompt (empty: the model's own)",
+    )
+    model_prompts: bool = setting(
+        True,
+        "use the prompts the base model declares where none is set; off (--no-model-prompts): no prompt unless set",
+        group="prompts",
+        label="Use the model's own prompts",
+    )
+
+    # --- LoRA (core.training.lora): a low-rank adapter instead of every weight, merged into the saved model ---
+    lora: bool = setting(
+        False,
+        "train a LoRA adapter (peft) instead of every weight: far less memory for large models; merged into the saved model",
+        group="lora",
+        label="LoRA (train an adapter; for large models)",
+    )
+    lora_rank: int = setting(16, "LoRA rank r: the adapter's inner size", group="lora")
+    lora_alpha: int = setting(32, "LoRA alpha: the adapter's scale is alpha / rank", group="lora")
+    lora_dropout: float = setting(0.1, "dropout on the adapter's input", group="lora")
+    lora_targets: list[str] | None = setting(
+        None,
+        "comma-separated names of the linear layers to adapt (empty: the attention projections of the architecture)",
+        group="lora",
+        label="LoRA target modules (empty: per architecture)",
     )
 
     # --- hard negatives (retrieval trainer types) ---
@@ -358,6 +401,11 @@ class TrainConfig:
                 len(dims) > 0 and all(d > 0 for d in dims) and len(set(dims)) == len(dims),
                 f"matryoshka_dims: {dims} must be distinct positive sizes, e.g. 384,256,128,64",
             )
+        if self.lora:
+            need(importlib.util.find_spec("peft") is not None, PEFT_MISSING)
+            need(self.lora_rank >= 1, f"lora_rank: {self.lora_rank} must be 1 or more, e.g. 16")
+            need(self.lora_alpha > 0, f"lora_alpha: {self.lora_alpha} must be greater than 0, e.g. 32")
+            need(0 <= self.lora_dropout < 1, f"lora_dropout: {self.lora_dropout} must be in [0, 1), e.g. 0.1")
         problems += _check_optimizer(self.optimizer, self.scheduler)
         problems += _check_precision(self.mixed_precision)
         if problems:

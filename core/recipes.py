@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from core.errors import ConfigError
 
 __all__ = [
+    "DOCUMENT",
     "EVALUATOR_KINDS",
     "LOSSES",
     "METRIC_LABELS",
+    "QUERY",
     "RECIPES",
     "ROLES",
     "ROLE_FIELDS",
+    "SIDES",
     "TARGETS",
     "TEXT_ROLES",
     "Defaults",
@@ -116,6 +119,10 @@ TARGETS = {
     "class": ("label", "a class label"),  # integers after mapping the label names
 }
 
+# The two prompt sides (Recipe.sides): the text put before an input depends on which side it is on.
+QUERY, DOCUMENT = "query", "document"
+SIDES = (QUERY, DOCUMENT)
+
 # The evaluators core.training.evaluation builds, by Recipe.evaluator.
 EVALUATOR_KINDS = (
     "information_retrieval",
@@ -182,6 +189,10 @@ class Recipe:
             then the table's order; a table no trainer type fits gets the first one.
         split_by_query: a held-out validation split takes whole queries with all their rows (a question's
             answers never straddle train and validation).
+        sides: the prompt side of each role (QUERY or DOCUMENT, core.training.prompts): a model that declares a
+            query and a document prompt reads each role with its side's prompt in training, evaluation and mining.
+            Negatives are documents. Where every role is a query (scored or labelled pairs, labelled texts) the
+            texts are of one kind and all get the query prompt, as sentence-transformers' evaluators read them.
     """
 
     name: str
@@ -196,6 +207,22 @@ class Recipe:
     negatives: bool = False
     fits: tuple[Fit, ...] = ()
     split_by_query: bool = False
+    sides: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.sides) != len(self.roles) or not set(self.sides) <= set(SIDES):
+            raise ValueError(f"recipe {self.name}: sides must give {QUERY} or {DOCUMENT} for each of {self.roles}")
+
+    def side(self, column: str) -> str:
+        """The prompt side of a prepared column: its role's, DOCUMENT for negative columns (negative_1, ...)."""
+        if column in self.roles:
+            return self.sides[self.roles.index(column)]
+        return DOCUMENT
+
+    @property
+    def one_sided(self) -> bool:
+        """Every role reads the query prompt (texts of one kind): a plain `encode` must use it too."""
+        return set(self.sides) == {QUERY}
 
     @property
     def default_loss(self) -> str:
@@ -254,6 +281,7 @@ RECIPES: dict[str, Recipe] = {
             Defaults(lr=2e-5, epochs=2, batch_size=16),
             negatives=True,
             fits=(Fit(2, None, long_documents=False), Fit(2, "relevance", long_documents=False)),
+            sides=(QUERY, DOCUMENT),
         ),
         Recipe(
             "qa",
@@ -269,6 +297,7 @@ RECIPES: dict[str, Recipe] = {
             negatives=True,
             fits=(Fit(2, None, long_documents=True), Fit(2, "relevance", long_documents=True)),
             split_by_query=True,
+            sides=(QUERY, DOCUMENT),
         ),
         Recipe(
             "triplet",
@@ -284,6 +313,7 @@ RECIPES: dict[str, Recipe] = {
             # SNLI triplets: 1e-4 gained held-out accuracy (0.936 -> 0.949, STS-B -0.003); 2e-5 did not beat the base
             Defaults(lr=1e-4, epochs=2, batch_size=16),
             fits=(Fit(3, None),),
+            sides=(QUERY, DOCUMENT, DOCUMENT),
         ),
         Recipe(
             "pair_score",
@@ -296,6 +326,7 @@ RECIPES: dict[str, Recipe] = {
             "Two texts and a similarity score (any range, e.g. 0-5; scaled to 0-1).",
             Defaults(lr=1e-4, epochs=2, batch_size=16),
             fits=(Fit(2, "score"),),
+            sides=(QUERY, QUERY),
         ),
         Recipe(
             "pair_class",
@@ -310,6 +341,7 @@ RECIPES: dict[str, Recipe] = {
             "Two texts and a class label (e.g. 1 paraphrase / 0 not, or entailment/neutral/contradiction).",
             Defaults(lr=1e-4, epochs=2, batch_size=16),
             fits=(Fit(2, "class"),),
+            sides=(QUERY, QUERY),
         ),
         Recipe(
             "single_class",
@@ -324,6 +356,7 @@ RECIPES: dict[str, Recipe] = {
             "One text and its class label (an intent, a topic); texts of a class are pulled together.",
             Defaults(lr=1e-4, epochs=1, batch_size=16),
             fits=(Fit(1, "class"),),
+            sides=(QUERY,),
         ),
     )
 }

@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "core"
 
 # Modules of core/ itself (not in a folder) that every concern may use: the trainer-type table, the run
-# schema, errors, the model catalogue and where the studio runs. They import only each other.
-SHARED = {"core.errors", "core.recipes", "core.config", "core.catalog", "core.environment"}
+# schema, errors, the model catalogue, prompts and where the studio runs. They import only each other.
+SHARED = {"core.errors", "core.recipes", "core.config", "core.catalog", "core.environment", "core.prompts"}
 
 # A module under a folder may import its own folder, SHARED, and what its folder's row names.
 ALLOWED = {

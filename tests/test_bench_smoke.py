@@ -29,6 +29,19 @@ def test_overhead_bench_runs_on_a_tiny_slice(tmp_path, tiny_model, shared_data):
 
 
 @pytest.mark.slow
+def test_lora_bench_compares_trainable_parameters_memory_and_speed_with_full_fine_tuning(tmp_path, tiny_model, shared_data):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "lora.py"), "--model", tiny_model, "--rows", "24", "--repeats", "1",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = next(iter(json.loads((tmp_path / "lora.json").read_text())["summary"].values()))
+    assert 0 < summary["lora"]["trainable"] < summary["full"]["trainable"] == summary["full"]["parameters"]
+    assert summary["speed_ratio"] > 0 and summary["memory_ratio"] > 0
+
+
+@pytest.mark.slow
 def test_time_to_quality_bench_runs_on_a_tiny_slice(tmp_path, tiny_model, shared_data):
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "time_to_quality.py"), "--rows", "48", "--dev-rows", "24",

@@ -63,7 +63,12 @@ def test_search_marks_rank_changes_and_reuses_the_corpus_embeddings(run, tiny_mo
     model = cached_model(str(run / "model"))
     calls = []
     original = type(model).encode
-    monkeypatch.setattr(type(model), "encode", lambda self, texts, **kw: calls.append(len(texts)) or original(self, texts, **kw))
+
+    def counted(self, *args, **kwargs):  # encode_query / encode_document pass the texts as `inputs=`
+        calls.append(len(kwargs.get("inputs", args[0] if args else ())))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(model), "encode", counted)
     pg.compare_search(str(run / "model"), "", corpus, "another query", 3, None, progress=quiet)
     assert calls == [1]  # only the query is encoded: the corpus embeddings were kept
 

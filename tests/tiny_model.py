@@ -55,3 +55,15 @@ def build_tiny_bert(folder: str | Path) -> Path:
     )
     BertModel(config).save_pretrained(folder)
     return folder
+
+
+def build_tiny_model_with_prompts(folder: str | Path, prompts: dict[str, str], default_prompt_name: str | None = None) -> Path:
+    """A sentence-transformers model (the tiny BERT, mean pooling) that declares `prompts` in its
+    config_sentence_transformers.json, as e5, Qwen3-Embedding or EmbeddingGemma do."""
+    from sentence_transformers import SentenceTransformer
+
+    folder = Path(folder)
+    bert = build_tiny_bert(folder / "bert")
+    model = SentenceTransformer(str(bert), prompts=prompts, default_prompt_name=default_prompt_name)
+    model.save(str(folder / "model"))
+    return folder / "model"

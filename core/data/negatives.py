@@ -160,7 +160,15 @@ def _histogram(counts: list[int]) -> dict[str, int]:
 
 
 def mine_negatives(
-    train: pd.DataFrame, model, *, num_negatives: int, margin: float, seed: int, batch_size: int = 32
+    train: pd.DataFrame,
+    model,
+    *,
+    num_negatives: int,
+    margin: float,
+    seed: int,
+    batch_size: int = 32,
+    query_prompt: str | None = None,
+    document_prompt: str | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """(query, positive) training rows -> rows with `num_negatives` negatives mined by `model` (the base model).
 
@@ -168,6 +176,7 @@ def mine_negatives(
     the closest that are not its positives and score at least `margin` (relative) below the positive,
     which keeps unlabelled positives out. A query it finds none for gets random documents.
     With too few documents to mine from, the rows are returned unchanged and the report says so.
+    Queries are encoded with `query_prompt`, documents with `document_prompt` (the run's; None: the model's own).
     """
     from datasets import Dataset
     from sentence_transformers.util import mine_hard_negatives
@@ -191,6 +200,8 @@ def mine_negatives(
         sampling_strategy="top",
         output_format="labeled-list",
         batch_size=batch_size,
+        query_prompt=query_prompt,
+        corpus_prompt=document_prompt,
         verbose=False,
     )
     negatives_of: dict[str, list[str]] = {}

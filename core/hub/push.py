@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.errors import StudioError
 from core.hub.access import ensure_hub_reachable
+from core.prompts import Prompts
 from core.runs.folder import RunFolder
 
 __all__ = ["CARD_MARKER", "HubError", "default_repo_id", "enrich_model_card", "hub_token", "push_run", "whoami"]
@@ -96,7 +97,16 @@ def enrich_model_card(run_dir: str | Path) -> Path:
         f"- Data: `{Path(str(config.get('data_path', ''))).name}`, {rows.get('train', '?')} training rows, "
         f"{rows.get('validation', '?')} validation rows ({report.get('validation', {}).get('source', 'validation split')})",
         f"- Parameters: {params}",
+        f"- Prompts: {Prompts.from_record(report.get('prompts') or {}).describe()}; the saved model applies them in "
+        "`encode_query` / `encode_document`",
     ]
+    if report.get("lora"):
+        adapter = report["lora"]
+        lines.append(
+            f"- LoRA: rank {adapter['rank']}, alpha {adapter['alpha']}, dropout {adapter['dropout']} on "
+            f"{', '.join(adapter['targets'])}; {adapter['trainable_parameters']:,} of {adapter['parameters']:,} parameters "
+            "trained, the adapter merged into the base weights (this folder loads without peft)"
+        )
     if before is not None and after is not None:
         lines.append(f"- Validation {metric}: {before:.4f} before training → {after:.4f} after ({after - before:+.4f})")
     if status.get("warning"):

@@ -4,6 +4,11 @@ Corpus embeddings are the slow part, so they are computed once per (model, corpu
 and kept (the last few, in memory); a repeated query only encodes the query and takes dot
 products (sentence-transformers' `semantic_search`). All functions take a loaded
 SentenceTransformer; core.inference.cache loads and keeps them.
+
+Prompts: a search encodes its query with `encode_query` and its corpus with `encode_document`, so
+a model that declares query and document prompts (e5, Qwen3-Embedding, EmbeddingGemma, or a model
+the studio trained with prompts) reads each side as it was trained to. Similarity compares texts of
+one kind: both go through `encode_query`, as the one-sided trainer types trained them.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from core.errors import DataError
+from core.recipes import DOCUMENT, QUERY
 
 __all__ = [
     "MAX_CORPUS",
@@ -47,14 +53,23 @@ def clean_texts(texts, what: str, *, limit: int = MAX_CORPUS) -> list[str]:
     return out
 
 
-def encode(model, texts: list[str], *, batch_size: int = 64, progress: Callable[[float, str], None] | None = None):
-    """Normalised embeddings (a float32 torch tensor), encoded in chunks so that progress can be shown."""
+def encode(
+    model,
+    texts: list[str],
+    *,
+    side: str = QUERY,
+    batch_size: int = 64,
+    progress: Callable[[float, str], None] | None = None,
+):
+    """Normalised embeddings (a float32 torch tensor) of `side`'s texts (QUERY or DOCUMENT: the model's prompt for
+    that side goes before each), encoded in chunks so that progress can be shown."""
     import torch
 
+    encode_side = model.encode_document if side == DOCUMENT else model.encode_query
     parts = []
     for start in range(0, len(texts), ENCODE_CHUNK):
         chunk = texts[start : start + ENCODE_CHUNK]
-        parts.append(model.encode(chunk, batch_size=batch_size, convert_to_tensor=True, normalize_embeddings=True))
+        parts.append(encode_side(chunk, batch_size=batch_size, convert_to_tensor=True, normalize_embeddings=True))
         if progress:
             done = min(len(texts), start + ENCODE_CHUNK)
             progress(done / len(texts), f"encoded {done:,} of {len(texts):,} texts")
@@ -72,7 +87,7 @@ def corpus_embeddings(model_key: str, model, corpus: list[str], *, progress=None
         if key in _corpora:
             _corpora.move_to_end(key)
             return _corpora[key]
-    embeddings = precomputed if precomputed is not None else encode(model, corpus, progress=progress)
+    embeddings = precomputed if precomputed is not None else encode(model, corpus, side=DOCUMENT, progress=progress)
     with _lock:
         _corpora[key] = embeddings
         while len(_corpora) > KEEP_CORPORA:

@@ -19,19 +19,22 @@ best-model selection read the evaluator's primary metric.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import threading
 import traceback
 from typing import Any
 
+from core import prompts
 from core.config import TrainConfig, resolve_precision
 from core.errors import StudioError
 from core.inference.models import load_model
-from core.recipes import LossSpec
+from core.recipes import LossSpec, get_recipe
 from core.runs import lock
 from core.runs.folder import RunFolder, is_main_process, new_run_dir
 from core.runs.state import TERMINAL_STATES, RunState
+from core.training import lora
 from core.training.callback import StudioCallback, eval_event
 from core.training.evaluation import build_evaluator
 from core.training.losses import build_loss
@@ -165,6 +168,13 @@ class TrainingJob:
         if model.max_seq_length != cfg.max_seq_length:
             state.note(f"max_seq_length {cfg.max_seq_length} is more than the model takes; using {model.max_seq_length}")
         self._interruptible(model)
+        self._prompts(model, recipe, prepared.report)
+        if cfg.lora:
+            self._lora(model, prepared.report)
+        state.update(
+            parameters=sum(p.numel() for p in model.parameters()),
+            trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+        )
         if cfg.mine_negatives:
             self._mine(data, model)
         state.note(f"rows: {len(prepared.train)} train, {len(prepared.valid)} validation")
@@ -252,13 +262,17 @@ class TrainingJob:
         if worse and is_main_process():  # do no harm: never hand out a model worse than the one the person had
             self._base_model().save(str(self.folder.model_dir))
         else:
-            trainer.save_model(str(self.folder.model_dir))
+            self._save(trainer.model, trainer)
         state.update(final=final)
         if final is not None:
             state.note(f"final {recipe.primary_metric}: {final:.4f} (baseline {baseline:.4f})")
             if final == baseline or worse:
                 self._warn_no_gain(recipe, baseline, final, worse)
         state.note(f"model saved to {self.folder.model_dir}")
+        if _has_cuda():  # the memory a person needs on this GPU for this run (bench/lora.py reads it)
+            import torch
+
+            state.update(peak_cuda_mib=round(torch.cuda.max_memory_allocated() / 2**20))
         state.set_state("stopped" if stopped else "finished")
 
     def _warn_no_gain(self, recipe, baseline: float, final: float, worse: bool) -> None:
@@ -276,9 +290,47 @@ class TrainingJob:
         self.state.note(f"warning: {message}")
 
     def _base_model(self):
-        """A fresh copy of the base model, as the run loads it."""
+        """A fresh copy of the base model, as the run loads it (with the run's prompts)."""
         cfg = self.config
-        return load_model(cfg.model, max_seq_length=cfg.max_seq_length, trust_remote_code=cfg.trust_remote_code)
+        model = load_model(cfg.model, max_seq_length=cfg.max_seq_length, trust_remote_code=cfg.trust_remote_code)
+        prompts.apply(model, self.prompts, get_recipe(cfg.trainer))
+        return model
+
+    def _lora(self, model, report: dict) -> None:
+        """Put a LoRA adapter on the model (core.training.lora); report.json records it."""
+        cfg = self.config
+        report["lora"] = lora.add_adapter(
+            model, rank=cfg.lora_rank, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout, targets=cfg.lora_targets
+        )
+        self.folder.write_report(report)
+        share = report["lora"]["trainable_parameters"] / report["lora"]["parameters"]
+        self.state.note(
+            f"LoRA rank {cfg.lora_rank}, alpha {cfg.lora_alpha} on {', '.join(report['lora']['targets'])}: "
+            f"{report['lora']['trainable_parameters']:,} of {report['lora']['parameters']:,} parameters train ({share:.2%})"
+        )
+
+    def _save(self, model, trainer=None) -> None:
+        """The run's model folder (through the trainer when there is one: it saves on the main process only); a LoRA
+        adapter is merged into the base weights first, so the folder loads without peft."""
+        if self.config.lora:
+            lora.merge_adapter(model)
+        if trainer is not None:
+            trainer.save_model(str(self.folder.model_dir))
+        else:
+            model.save(str(self.folder.model_dir))
+
+    def _prompts(self, model, recipe, report: dict) -> None:
+        """Resolve the run's prompts on the base model and write them into it (core.training.prompts);
+        config.yaml records them as resolved, report.json with the model's own."""
+        self.prompts = prompts.resolve(self.config, model)
+        prompts.apply(model, self.prompts, recipe)
+        for warning in self.prompts.warnings:
+            self.state.note(f"warning: {warning}")
+        self.state.note(f"prompts: {self.prompts.describe()}")
+        self.config = self.config.replace(query_prompt=self.prompts.query or None, document_prompt=self.prompts.document or None)
+        self.folder.write_config(self.config.to_yaml())
+        report["prompts"] = self.prompts.record()
+        self.folder.write_report(report)
 
     def _mine(self, data, model) -> None:
         """Mine hard negatives for pair/qa rows with the base model before training (config.mine_negatives)."""
@@ -294,7 +346,13 @@ class TrainingJob:
             return
         self.state.note(f"mining {cfg.num_negatives} hard negative(s) per query with the base model")
         prepared.train, report = mine_negatives(
-            prepared.train, model, num_negatives=cfg.num_negatives, margin=cfg.mining_margin, seed=cfg.seed
+            prepared.train,
+            model,
+            num_negatives=cfg.num_negatives,
+            margin=cfg.mining_margin,
+            seed=cfg.seed,
+            query_prompt=self.prompts.query,
+            document_prompt=self.prompts.document,
         )
         prepared.report["mined_negatives"] = report
         self.folder.write_report(prepared.report)
@@ -340,7 +398,7 @@ class TrainingJob:
             return False
         self.state.set_state("saving")
         if is_main_process():
-            model.save(str(self.folder.model_dir))
+            self._save(model)
         self.state.note(f"stopped before {stage}; model saved to {self.folder.model_dir}")
         self.state.set_state("stopped")
         return True
@@ -366,6 +424,7 @@ class TrainingJob:
             cpu_processes=world > 1 and not _has_cuda(),
             progress_bar=self.progress_bar,
             resuming=resuming,
+            prompts=prompts.for_columns(self.prompts, data.recipe, prepared.train.columns),
         )
         callbacks = [StudioCallback(self.state, self.folder, self._stop, primary_key)]
         if cfg.early_stopping_patience:
@@ -380,6 +439,8 @@ class TrainingJob:
         )
         if not self.progress_bar:
             trainer.remove_callback(PrinterCallback)
+        if cfg.lora:  # the best model and a resumed run load into the model that carries the adapter
+            trainer._load_from_checkpoint = functools.partial(lora.load_checkpoint, trainer.model)
         return trainer
 
 
@@ -410,6 +471,7 @@ def _training_args(
     cpu_processes,
     progress_bar,
     resuming=False,
+    prompts=None,
 ):
     from sentence_transformers import SentenceTransformerTrainingArguments
 
@@ -445,6 +507,7 @@ def _training_args(
         metric_for_best_model=f"eval_{primary_key}" if evaluating else None,
         greater_is_better=greater_is_better,
         batch_sampler=sampler,
+        prompts=prompts or None,  # {column: prompt} (core.training.prompts); the collator puts each before its texts
         report_to=[] if cfg.log == "none" else [cfg.log],
         disable_tqdm=not progress_bar,
         dataloader_pin_memory=_has_cuda(),  # pinned memory only speeds up copies to a CUDA device
