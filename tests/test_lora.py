@@ -92,3 +92,26 @@ def test_lora_without_peft_says_which_package_to_install_before_anything_loads(m
     monkeypatch.undo()
     with pytest.raises(ConfigError, match="lora_rank: 0 must be 1 or more"):
         TrainConfig(data_path="x.csv", lora=True, lora_rank=0).check()
+
+
+def test_a_stopped_lora_run_resumes_from_its_checkpoint_with_the_adapter_and_finishes(tiny_model, data_for, tmp_path):
+    import time
+
+    run = tmp_path / "run"
+    config = TrainConfig(data_path=data_for("pair", 120), model=tiny_model, lora=True, epochs=3, batch_size=8, eval_steps=10)
+    job = TrainingJob(config, run_dir=str(run)).start()
+    deadline = time.monotonic() + 120
+    while job.snapshot().get("step", 0) < 12 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    job.stop()
+    assert job.wait(120) and job.snapshot()["state"] == "stopped"
+    stopped_at = job.snapshot()["step"]
+
+    again = TrainingJob(TrainConfig.from_dict(yaml.safe_load((run / "config.yaml").read_text())), run_dir=str(run), resume=True)
+    final = again.run()
+    assert final["state"] == "finished", final["error"]
+    assert f"resuming from checkpoint-{stopped_at} (step {stopped_at})" in (run / "log.txt").read_text()
+    steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines() if '"loss"' in line]
+    assert steps == sorted(set(steps)) and max(steps) > stopped_at
+    assert not list((run / "model").rglob("adapter_config.json"))
+    load_model(str(run / "model")).encode(["a"])
