@@ -36,6 +36,7 @@ bench: $(VENV)/.installed-test
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/time_to_quality.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/trainer_defaults.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/stsb_sweep.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/lora.py
 
 setup: $(VENV)/.installed-test
 

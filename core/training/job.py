@@ -492,7 +492,7 @@ def _training_args(
         fp16=resolve_precision(cfg.mixed_precision) == "fp16",
         bf16=resolve_precision(cfg.mixed_precision) == "bf16",
         auto_find_batch_size=cfg.auto_find_batch_size,
-        gradient_checkpointing=cfg.gradient_checkpointing,
+        **_checkpointing(SentenceTransformerTrainingArguments, cfg.gradient_checkpointing),
         logging_steps=logging_steps,
         eval_strategy=cfg.eval_strategy,
         eval_steps=eval_steps if cfg.eval_strategy == "steps" else None,
@@ -515,6 +515,15 @@ def _training_args(
         use_cpu=cpu_processes,
         ddp_backend="gloo" if cpu_processes else None,
     )
+
+
+def _checkpointing(arguments, on: bool) -> dict:
+    """Gradient (activation) checkpointing under the name this transformers takes: `activation_checkpointing`
+    since transformers 5.2x (the old name warns on every run), `gradient_checkpointing` before."""
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(arguments)}
+    return {"activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing": on}
 
 
 def _has_cuda() -> bool:
