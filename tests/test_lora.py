@@ -72,6 +72,15 @@ def test_merging_folds_the_adapter_into_the_targeted_weights_and_changes_no_embe
     assert torch.equal(merged[KEY], base.state_dict()[KEY])  # a layer LoRA did not target is the base model's
 
 
+def test_a_lora_run_s_unset_learning_rate_is_ten_times_the_trainer_type_s_and_a_set_one_wins():
+    from core.recipes import RECIPES
+
+    own = RECIPES["pair_score"].defaults.lr
+    assert TrainConfig(lora=True).resolved("pair_score", "CoSENTLoss").lr == pytest.approx(10 * own)
+    assert TrainConfig().resolved("pair_score", "CoSENTLoss").lr == own
+    assert TrainConfig(lora=True, lr=3e-5).resolved("pair_score", "CoSENTLoss").lr == 3e-5
+
+
 def test_lora_on_an_architecture_it_cannot_target_names_the_modules_it_found(tiny_model):
     model = load_model(tiny_model)
     found = r"Its linear layers are named: dense, key, query, value"
