@@ -154,9 +154,9 @@ class TrainConfig:
         group="lora",
         label="LoRA (train an adapter; for large models)",
     )
-    lora_rank: int = setting(16, "LoRA rank r: the adapter's inner size", group="lora")
-    lora_alpha: int = setting(32, "LoRA alpha: the adapter's scale is alpha / rank", group="lora")
-    lora_dropout: float = setting(0.1, "dropout on the adapter's input", group="lora")
+    lora_rank: int = setting(16, "LoRA rank r: the adapter's inner size", group="lora", label="LoRA rank")
+    lora_alpha: int = setting(32, "LoRA alpha: the adapter's scale is alpha / rank", group="lora", label="LoRA alpha")
+    lora_dropout: float = setting(0.1, "dropout on the adapter's input", group="lora", label="LoRA dropout")
     lora_targets: list[str] | None = setting(
         None,
         "comma-separated names of the linear layers to adapt (empty: the attention projections of the architecture)",
