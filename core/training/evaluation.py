@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.recipes import Recipe
+from core.recipes import Recipe, is_negative_column
 
 __all__ = ["EVALUATORS", "EVAL_NAME", "MAX_DISTRACTORS", "build_evaluator", "negative_columns"]
 
@@ -38,7 +38,7 @@ MAX_DISTRACTORS = 2000  # training documents added to a retrieval corpus (a seed
 
 def negative_columns(frame: pd.DataFrame) -> list[str]:
     """The hard-negative columns of a prepared retrieval table (negative_1, negative_2, ...)."""
-    return [c for c in frame.columns if str(c).startswith("negative_")]
+    return [c for c in frame.columns if is_negative_column(c)]
 
 
 def build_evaluator(
