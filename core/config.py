@@ -125,7 +125,7 @@ class TrainConfig:
         label="Trust remote code (runs code shipped with the model: only for models you trust)",
     )
 
-    # --- prompts (core.training.prompts): the text put before each input, by side (Recipe.sides) ---
+    # --- prompts (core.prompts): the text put before each input, by side (Recipe.sides) ---
     query_prompt: str | None = setting(
         None,
         "text put before query-side inputs (questions, anchors, both texts of a scored or labelled pair); "

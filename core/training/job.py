@@ -171,6 +171,7 @@ class TrainingJob:
         self._prompts(model, recipe, prepared.report)
         if cfg.lora:
             self._lora(model, prepared.report)
+        self.folder.write_report(prepared.report)  # with the run's prompts (and adapter)
         state.update(
             parameters=sum(p.numel() for p in model.parameters()),
             trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
@@ -297,12 +298,11 @@ class TrainingJob:
         return model
 
     def _lora(self, model, report: dict) -> None:
-        """Put a LoRA adapter on the model (core.training.lora); report.json records it."""
+        """Put a LoRA adapter on the model (core.training.lora); `report` (report.json) records it."""
         cfg = self.config
         report["lora"] = lora.add_adapter(
             model, rank=cfg.lora_rank, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout, targets=cfg.lora_targets
         )
-        self.folder.write_report(report)
         share = report["lora"]["trainable_parameters"] / report["lora"]["parameters"]
         self.state.note(
             f"LoRA rank {cfg.lora_rank}, alpha {cfg.lora_alpha} on {', '.join(report['lora']['targets'])}: "
@@ -320,8 +320,8 @@ class TrainingJob:
             model.save(str(self.folder.model_dir))
 
     def _prompts(self, model, recipe, report: dict) -> None:
-        """Resolve the run's prompts on the base model and write them into it (core.training.prompts);
-        config.yaml records them as resolved, report.json with the model's own."""
+        """Resolve the run's prompts on the base model and write them into it (core.prompts); config.yaml records
+        them as resolved, `report` (report.json) with the model's own."""
         self.prompts = prompts.resolve(self.config, model)
         prompts.apply(model, self.prompts, recipe)
         for warning in self.prompts.warnings:
@@ -330,7 +330,6 @@ class TrainingJob:
         self.config = self.config.replace(query_prompt=self.prompts.query or None, document_prompt=self.prompts.document or None)
         self.folder.write_config(self.config.to_yaml())
         report["prompts"] = self.prompts.record()
-        self.folder.write_report(report)
 
     def _mine(self, data, model) -> None:
         """Mine hard negatives for pair/qa rows with the base model before training (config.mine_negatives)."""
@@ -507,7 +506,7 @@ def _training_args(
         metric_for_best_model=f"eval_{primary_key}" if evaluating else None,
         greater_is_better=greater_is_better,
         batch_sampler=sampler,
-        prompts=prompts or None,  # {column: prompt} (core.training.prompts); the collator puts each before its texts
+        prompts=prompts or None,  # {column: prompt} (core.prompts); the collator puts each before its texts
         report_to=[] if cfg.log == "none" else [cfg.log],
         disable_tqdm=not progress_bar,
         dataloader_pin_memory=_has_cuda(),  # pinned memory only speeds up copies to a CUDA device
