@@ -62,12 +62,12 @@ def test_a_new_order_each_epoch_and_the_same_order_for_the_same_seed_and_epoch()
 
 def test_plain_batch_losses_get_length_grouped_batches_and_in_batch_negative_losses_keep_theirs():
     from core.recipes import LOSSES
-    from core.training.job import _sampler
+    from core.training.arguments import sampler_for
 
-    assert _sampler(LOSSES["CoSENTLoss"], True) is LengthGroupedBatchSampler
-    assert _sampler(LOSSES["CoSENTLoss"], False) == "batch_sampler"
-    assert _sampler(LOSSES["MultipleNegativesRankingLoss"], True) == "no_duplicates"
-    assert _sampler(LOSSES["BatchHardTripletLoss"], True) == "group_by_label"
+    assert sampler_for(LOSSES["CoSENTLoss"], True) is LengthGroupedBatchSampler
+    assert sampler_for(LOSSES["CoSENTLoss"], False) == "batch_sampler"
+    assert sampler_for(LOSSES["MultipleNegativesRankingLoss"], True) == "no_duplicates"
+    assert sampler_for(LOSSES["BatchHardTripletLoss"], True) == "group_by_label"
 
 
 def test_pairs_made_from_labels_never_meet_a_row_of_their_label_in_a_batch():

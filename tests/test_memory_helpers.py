@@ -8,7 +8,8 @@ import yaml
 from core.config import TrainConfig
 from core.errors import ConfigError
 from core.recipes import LOSSES
-from core.training.job import TrainingJob, _training_args
+from core.training.arguments import training_arguments
+from core.training.job import TrainingJob
 from core.training.losses import build_loss
 
 
@@ -38,7 +39,7 @@ def test_gradient_checkpointing_reaches_the_trainer_and_a_run_with_both_helpers_
         gradient_checkpointing=True,
         batch_size=16,
     )
-    args = _training_args(
+    args = training_arguments(
         config.resolved("pair", "CachedMultipleNegativesRankingLoss"), output_dir=str(tmp_path / "c"), logging_steps=1,
         eval_steps=1, primary_key="valid_cosine_ndcg@10", greater_is_better=True, sampler="no_duplicates",
         cpu_processes=False, progress_bar=False,

@@ -30,11 +30,12 @@ from core import prompts
 from core.config import TrainConfig, resolve_precision
 from core.errors import StudioError
 from core.inference.models import load_model
-from core.recipes import LossSpec, get_recipe
+from core.recipes import get_recipe
 from core.runs import lock
 from core.runs.folder import RunFolder, is_main_process, new_run_dir
 from core.runs.state import TERMINAL_STATES, RunState
 from core.training import lora
+from core.training.arguments import has_cuda, sampler_for, training_arguments
 from core.training.callback import StudioCallback, eval_event
 from core.training.evaluation import build_evaluator
 from core.training.losses import build_loss
@@ -270,7 +271,7 @@ class TrainingJob:
             if final == baseline or worse:
                 self._warn_no_gain(recipe, baseline, final, worse)
         state.note(f"model saved to {self.folder.model_dir}")
-        if _has_cuda():  # the memory a person needs on this GPU for this run (bench/lora.py reads it)
+        if has_cuda():  # the memory a person needs on this GPU for this run (bench/lora.py reads it)
             import torch
 
             state.update(peak_cuda_mib=round(torch.cuda.max_memory_allocated() / 2**20))
@@ -412,15 +413,15 @@ class TrainingJob:
         world = int(os.environ.get("WORLD_SIZE", "1"))  # processes under torchrun / accelerate launch
         steps_per_epoch = math.ceil(len(prepared.train) / (cfg.batch_size * cfg.gradient_accumulation * world))
         total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
-        args = _training_args(
+        args = training_arguments(
             cfg,
             output_dir=str(self.folder.checkpoints_dir),
             logging_steps=cfg.logging_steps if cfg.logging_steps > 0 else max(1, total_steps // AUTO_LOG_POINTS),
             eval_steps=cfg.eval_steps or max(1, math.ceil(total_steps / AUTO_EVAL_POINTS)),
             primary_key=primary_key,
             greater_is_better=getattr(evaluator, "greater_is_better", True),
-            sampler=_sampler(data.loss, cfg.group_by_length, labelled="label" in prepared.train.columns),
-            cpu_processes=world > 1 and not _has_cuda(),
+            sampler=sampler_for(data.loss, cfg.group_by_length, labelled="label" in prepared.train.columns),
+            cpu_processes=world > 1 and not has_cuda(),
             progress_bar=self.progress_bar,
             resuming=resuming,
             prompts=prompts.for_columns(self.prompts, data.recipe, prepared.train.columns),
@@ -441,91 +442,3 @@ class TrainingJob:
         if cfg.lora:  # the best model and a resumed run load into the model that carries the adapter
             trainer._load_from_checkpoint = functools.partial(lora.load_checkpoint, trainer.model)
         return trainer
-
-
-def _sampler(spec: LossSpec, group_by_length: bool, labelled: bool = False):
-    """The loss's batch sampler (sentence-transformers' `BatchSamplers` value): plain batches become
-    length-grouped ones when asked; in-batch negatives made from labelled texts (pairs of texts of one
-    label) never share a label (core.training.batching)."""
-    if group_by_length and not (spec.in_batch_negatives or spec.label_batches):
-        from core.training.batching import LengthGroupedBatchSampler
-
-        return LengthGroupedBatchSampler
-    if labelled and spec.in_batch_negatives:
-        from core.training.batching import DistinctLabelBatchSampler
-
-        return DistinctLabelBatchSampler
-    return spec.batch_sampler
-
-
-def _training_args(
-    cfg: TrainConfig,
-    *,
-    output_dir,
-    logging_steps,
-    eval_steps,
-    primary_key,
-    greater_is_better,
-    sampler,
-    cpu_processes,
-    progress_bar,
-    resuming=False,
-    prompts=None,
-):
-    from sentence_transformers import SentenceTransformerTrainingArguments
-
-    evaluating = cfg.eval_strategy != "no"
-    return SentenceTransformerTrainingArguments(
-        output_dir=output_dir,
-        num_train_epochs=cfg.epochs,
-        per_device_train_batch_size=cfg.batch_size,
-        per_device_eval_batch_size=cfg.batch_size,
-        learning_rate=cfg.lr,
-        warmup_steps=cfg.warmup_ratio,  # a float below 1 is a ratio of all steps in transformers 5
-        gradient_accumulation_steps=cfg.gradient_accumulation,
-        optim=cfg.optimizer,
-        lr_scheduler_type=cfg.scheduler,
-        weight_decay=cfg.weight_decay,
-        max_grad_norm=cfg.max_grad_norm,
-        seed=cfg.seed,
-        fp16=resolve_precision(cfg.mixed_precision) == "fp16",
-        bf16=resolve_precision(cfg.mixed_precision) == "bf16",
-        auto_find_batch_size=cfg.auto_find_batch_size,
-        **_checkpointing(SentenceTransformerTrainingArguments, cfg.gradient_checkpointing),
-        logging_steps=logging_steps,
-        eval_strategy=cfg.eval_strategy,
-        eval_steps=eval_steps if cfg.eval_strategy == "steps" else None,
-        save_strategy=cfg.eval_strategy,  # a checkpoint per evaluation, for best-model selection
-        save_steps=eval_steps if cfg.eval_strategy == "steps" else None,
-        # at least the best and the newest: the trainer deletes all but the best at the end when the limit is 1,
-        # and a stopped run resumes from the newest (the checkpoint made at the stop)
-        save_total_limit=max(2, cfg.save_total_limit),
-        save_only_model=False,  # checkpoints hold optimizer, scheduler and RNG states too: a run resumes from them
-        restore_callback_states_from_checkpoint=resuming,  # early stopping's count of evaluations without gain
-        load_best_model_at_end=evaluating,
-        metric_for_best_model=f"eval_{primary_key}" if evaluating else None,
-        greater_is_better=greater_is_better,
-        batch_sampler=sampler,
-        prompts=prompts or None,  # {column: prompt} (core.prompts); the collator puts each before its texts
-        report_to=[] if cfg.log == "none" else [cfg.log],
-        disable_tqdm=not progress_bar,
-        dataloader_pin_memory=_has_cuda(),  # pinned memory only speeds up copies to a CUDA device
-        # several processes without CUDA (torchrun on CPU): accelerate's MULTI_CPU mode with gloo
-        use_cpu=cpu_processes,
-        ddp_backend="gloo" if cpu_processes else None,
-    )
-
-
-def _checkpointing(arguments, on: bool) -> dict:
-    """Gradient (activation) checkpointing under the name this transformers takes: `activation_checkpointing`
-    since transformers 5.2x (the old name warns on every run), `gradient_checkpointing` before."""
-    import dataclasses
-
-    names = {f.name for f in dataclasses.fields(arguments)}
-    return {"activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing": on}
-
-
-def _has_cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
