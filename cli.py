@@ -152,10 +152,12 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _env_token(config: TrainConfig) -> TrainConfig:
-    """The config with $HF_TOKEN as its token when it has none (the token is never in a YAML file)."""
-    if config.token is None and os.environ.get("HF_TOKEN"):
-        return config.replace(token=os.environ["HF_TOKEN"])
-    return config
+    """The config with the token `core.hub.push.hub_token` chooses ($HF_TOKEN when none is given; never on a
+    Space, where a run's child never sees the owner's token). The token is never in a YAML file."""
+    from core.hub.push import hub_token
+
+    token = hub_token(config.token)
+    return config.replace(token=token) if token != config.token else config
 
 
 def _resumed(run_folder: str, origin: str):

@@ -12,7 +12,16 @@ CORE = ROOT / "core"
 
 # Modules of core/ itself (not in a folder) that every concern may use: the trainer-type table, the run
 # schema, errors, the model catalogue, prompts and where the studio runs. They import only each other.
-SHARED = {"core.errors", "core.recipes", "core.config", "core.catalog", "core.environment", "core.prompts"}
+SHARED = {
+    "core.errors",
+    "core.recipes",
+    "core.config",
+    "core.catalog",
+    "core.environment",
+    "core.prompts",
+    "core.paths",
+    "core.visitors",
+}
 
 # A module under a folder may import its own folder, SHARED, and what its folder's row names.
 ALLOWED = {

@@ -196,11 +196,11 @@ def test_a_stale_lock_is_taken_over_with_a_note_in_the_log(tiny_model, runs_root
     dead.wait()
     runs_root.mkdir(parents=True, exist_ok=True)
     stale = {"pid": dead.pid, "run_dir": str(runs_root / "old"), "origin": "console", "token": "x", "host": "h", "started_at": 0}
-    (runs_root / lock.LOCK_FILE).write_text(json.dumps(stale))
+    (runs_root / lock.INFO_FILE).write_text(json.dumps(stale))
     job = TrainingJob(TrainConfig(data_path=data_for("pair", 40), model=tiny_model, trainer="pair"), run_dir=str(tmp_path / "r"))
     assert job.run()["state"] == "finished"
     assert "took over the lock of run 'old' (started from the console" in (tmp_path / "r" / "log.txt").read_text()
-    assert not (runs_root / lock.LOCK_FILE).exists()
+    assert not (runs_root / lock.INFO_FILE).exists() and lock.holder(runs_root) is None
 
 
 def _resume(run: Path) -> subprocess.CompletedProcess:

@@ -13,8 +13,8 @@ from conftest import rows_for, write_csv
 from live_app import serve_app
 
 from core.config import TrainConfig
-from core.data.workspace import confine
 from core.errors import ConfigError
+from core.training.admission import confine
 from core.training.jobs import registry
 
 
@@ -39,9 +39,10 @@ def test_a_run_started_from_the_app_stays_in_the_runs_folder(runs_root):
 
 def test_on_a_space_a_config_cannot_read_files_of_the_machine(tmp_path, monkeypatch):
     monkeypatch.setenv("SBERT_STUDIO_DATASETS", str(tmp_path / "kept"))
-    with pytest.raises(ConfigError, match="data_path: on a Space only uploaded tables"):
+    monkeypatch.setenv("SPACE_ID", "someone/sbert-studio")
+    with pytest.raises(ConfigError, match="data_path: '/etc/passwd' lies outside the folders this app may read"):
         confine(TrainConfig(data_path="/etc/passwd"), space=True)
-    with pytest.raises(ConfigError, match="valid_split: on a Space"):
+    with pytest.raises(ConfigError, match="valid_split: '/etc/hostname' lies outside"):
         confine(TrainConfig(data_path="owner/dataset", valid_split="/etc/hostname"), space=True)
     assert confine(TrainConfig(data_path="owner/dataset"), space=True).data_path == "owner/dataset"
 
@@ -56,15 +57,15 @@ def test_on_a_space_only_the_person_who_started_a_run_may_stop_or_delete_it(monk
     job = registry.start(TrainConfig(data_path=data, model=str(model), epochs=50, batch_size=4), owner="alice")
     try:
         bob, alice = SimpleNamespace(username="bob"), SimpleNamespace(username="alice")
-        with pytest.raises(gr.Error, match="belongs to alice; only they can stop it"):
-            train_tab.stop(str(job.folder.path), bob)
-        with pytest.raises(gr.Error, match="belongs to alice"):
-            train_tab.stop(str(job.folder.path), None)  # not logged in
+        with pytest.raises(gr.Error, match="this run is not yours, so you cannot stop it"):
+            train_tab.stop(str(job.folder.path), profile=bob)
+        with pytest.raises(gr.Error, match="not yours"):
+            train_tab.stop(str(job.folder.path))  # not logged in
         assert job.state.state not in ("stopped", "finished")
-        assert "stop requested" in train_tab.stop(str(job.folder.path), alice)
+        assert "stop requested" in train_tab.stop(str(job.folder.path), profile=alice)
         assert job.wait(120) and job.snapshot()["state"] == "stopped"
-        with pytest.raises(gr.Error, match="belongs to alice; only they can delete it"):
-            runs_tab.delete(job.folder.name, True, bob)
+        with pytest.raises(gr.Error, match="this run is not yours, so you cannot delete it"):
+            runs_tab.delete(job.folder.name, True, profile=bob)
         assert job.folder.path.is_dir()
     finally:
         job.stop()

@@ -16,12 +16,12 @@ import pandas as pd
 
 from core.data.roles import suggest_roles, suggest_trainer, suggestion_reason
 from core.data.tables import read_source
-from core.data.workspace import EXAMPLES_DIR, keep_file, readable_on_space
-from core.environment import on_space
+from core.data.workspace import EXAMPLES_DIR, confine_data, keep_file
 from core.errors import DataError, StudioError
 from core.recipes import RECIPES, ROLE_FIELDS, ROLES, get_recipe
 from ui.errors import friendly
 from ui.form import NONE, Form
+from ui.visitor import visitor
 
 __all__ = ["EXAMPLES", "build", "open_source", "role_updates"]
 
@@ -121,22 +121,21 @@ def _shown(data_path: str) -> dict:
 
 
 @friendly
-def load_upload(file_path: str | None) -> dict:
-    """An uploaded file: copied into the datasets folder, then read."""
+def load_upload(file_path: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+    """An uploaded file: copied into the visitor's datasets folder, then read."""
     if not file_path:
         raise DataError("no file received; choose a CSV, TSV, JSON, JSONL or Parquet file")
-    return _shown(str(keep_file(file_path)))
+    return _shown(str(keep_file(file_path, visitor(request, profile))))
 
 
 @friendly
-def load_hub(dataset_id: str) -> dict:
-    """A Hub dataset `owner/name[:config[:split]]` (offline: fails within seconds, naming the id)."""
+def load_hub(dataset_id: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+    """A Hub dataset `owner/name[:config[:split]]` (offline: fails within seconds, naming the id). A local path
+    typed here works too: off a Space anywhere, on a Space only the visitor's own uploads and the examples."""
     dataset_id = (dataset_id or "").strip()
     if not dataset_id:
         raise DataError("type a Hub dataset id such as sentence-transformers/stsb, optionally :config:split")
-    if on_space() and Path(dataset_id).exists() and not readable_on_space(dataset_id):
-        raise DataError("on a Space, only uploaded tables, bundled examples and Hub dataset ids can be read; upload the file")
-    return _shown(dataset_id)  # a local path typed here works too (off a Space)
+    return _shown(confine_data(dataset_id, "Hub dataset id", visitor(request, profile)))
 
 
 @friendly
@@ -147,71 +146,98 @@ def load_example(label: str | None) -> dict:
 
 
 @friendly
-def set_validation(file_path: str | None) -> tuple[str | None, str]:
+def set_validation(
+    file_path: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None
+) -> tuple[str | None, str]:
     """A separate validation file (read at once so a bad one is reported now, not at training)."""
     if not file_path:
         return None, "Validation: 10% of the training rows are held out (seeded)."
-    kept = keep_file(file_path)
+    kept = keep_file(file_path, visitor(request, profile))
     df, _ = read_source(str(kept), "train")
     return str(kept), f"Validation file **{Path(file_path).name}**: {len(df):,} rows; nothing is held out of training."
 
 
 @friendly
-def make_nli(data_path: str, premise: str, hypothesis: str, label: str, output: str) -> dict:
-    """NLI rows -> a new triplet or scored-pair table, saved in the datasets folder and opened."""
+def make_nli(
+    data_path: str,
+    premise: str,
+    hypothesis: str,
+    label: str,
+    output: str,
+    request: gr.Request = None,
+    profile: gr.OAuthProfile | None = None,
+) -> dict:
+    """NLI rows -> a new triplet or scored-pair table, saved in the visitor's datasets folder and opened."""
     from core.data.nli import nli_to_scored_pairs, nli_to_triplets
 
-    df = _table(data_path)
+    who = visitor(request, profile)
+    df = _table(data_path, who)
     if output == "scored pairs":
         made, report = nli_to_scored_pairs(df, premise, hypothesis, label)
     else:
         made, report = nli_to_triplets(df, premise, hypothesis, label)
-    return _made(made, report, "nli-" + output.replace(" ", "-"))
+    return _made(made, report, "nli-" + output.replace(" ", "-"), who)
 
 
 @friendly
-def make_mined(data_path: str, anchor: str, positive: str, negatives: float, model_ref: str, progress=TQDM_PROGRESS):
+def make_mined(
+    data_path: str,
+    anchor: str,
+    positive: str,
+    negatives: float,
+    model_ref: str,
+    progress=TQDM_PROGRESS,
+    request: gr.Request = None,
+    profile: gr.OAuthProfile | None = None,
+):
     """(anchor, positive) pairs -> triplets with hard negatives mined by the chosen base model."""
     from core.data.hard_negatives import mine_triplets
     from core.inference.cache import cached_model
+    from core.runs.owner import check_model_ref
 
-    df = _table(data_path)
+    who = visitor(request, profile)
+    df = _table(data_path, who)
+    check_model_ref(model_ref, who)
     progress(0.0, desc=f"loading {model_ref}")
     model = cached_model(model_ref)
     made, report = mine_triplets(
         df, anchor, positive, model, num_negatives=int(negatives or 1), progress=lambda f, m: progress(f, desc=m)
     )
-    return _made(made, report, "mined-triplets")
+    return _made(made, report, "mined-triplets", who)
 
 
-def _table(data_path: str) -> pd.DataFrame:
+def _table(data_path: str, who) -> pd.DataFrame:
     if not data_path:
         raise DataError("load a table first (upload, Hub id or example), then make a new one from it")
-    return read_source(data_path, "train")[0]
+    return read_source(confine_data(data_path, "data_path", who), "train")[0]
 
 
-def _made(made: pd.DataFrame, report: dict, name: str) -> dict:
+def _made(made: pd.DataFrame, report: dict, name: str, who) -> dict:
     from core.data.workspace import save_table
 
-    path = save_table(made, name)
+    path = save_table(made, name, who)
     facts = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.items() if not isinstance(v, dict))
     note = f"Made **{path.name}** ({len(made):,} rows; {facts}). It is now the training table; the original is unchanged."
     return {**_shown(str(path)), "recipe_note": note}
 
 
 @friendly
-def check(form: Form, values: dict, *, load: bool = True) -> str:
-    """The data check (core.training.data_check) of the form's config, as Markdown. `load` loads the chosen
-    model for token lengths (the "Check data" button); otherwise they are measured only when it is loaded."""
+def check(form: Form, values: dict, *, load: bool = True, who=None) -> str:
+    """The data check (core.training.data_check) of the form's config, as Markdown, after the same gate as
+    Start (core.training.admission). `load` loads the chosen model for token lengths (the "Check data"
+    button); otherwise they are measured only when it is loaded."""
+    from core.environment import on_space
+    from core.training.admission import confine
     from core.training.data_check import check_data_markdown
 
-    return check_data_markdown(form.config(values), load=load)
+    config = confine(form.config(values).replace(project_name=None), space=on_space(), visitor=who)
+    return check_data_markdown(config, load=load)
 
 
-def check_quietly(form: Form, values: dict) -> str:
+def check_quietly(form: Form, values: dict, who=None) -> str:
     """`check` for events fired while a person is still choosing: a problem is shown in the report, not raised."""
     try:
-        return check.__wrapped__(form, values, load=False)
+        return check.__wrapped__(form, values, load=False, who=who)
     except StudioError as exc:
         return f"**Not ready to train:** {exc}"
     except Exception as exc:  # a bug; logged with its traceback, shown in one line

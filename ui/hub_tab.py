@@ -1,9 +1,10 @@
 """Tab 6, Hub: push a finished run's model to the Hugging Face Hub, or take it away as a zip.
 
-Reads: the run picked, the token (a password box, else $HF_TOKEN, else the Space's Hugging Face
-login), the repo id, the private toggle, the commit message. Writes: the model card section of
-the run's model (core.hub.push) and the Hub repo. The token is used for the call and dropped: it is
-never written, logged or sent back to the page; a failed push can be retried at once.
+Reads: the run picked (the visitor's own, on a Space), the token (core.hub.push.hub_token: the
+password box, else the visitor's sign-in, else $HF_TOKEN, which on a Space only the Space's
+admins get), the repo id, the private toggle, the commit message. Writes: the model card section
+of the run's model (core.hub.push) and the Hub repo. The token is used for the call and dropped: it
+is never written, logged or sent back to the page; a failed push can be retried at once.
 """
 
 from __future__ import annotations
@@ -14,32 +15,45 @@ from types import SimpleNamespace
 import gradio as gr
 
 from core.environment import on_space
-from core.errors import RunFolderError
-from core.hub.push import HubError, default_repo_id, push_run, whoami
+from core.errors import StudioError
+from core.hub.push import HubError, default_repo_id, hub_token, push_run, whoami
+from core.runs.folder import RunFolder
 from core.runs.index import list_runs, run_path, run_warning
+from core.runs.owner import check_run
+from core.visitors import Visitor
 from ui import runs_tab
 from ui.errors import friendly
+from ui.visitor import visitor
 
 __all__ = ["build", "fill_repo_id", "push", "wire"]
 
 
-def _runs() -> list[str]:
-    return [r["run"] for r in list_runs() if r["has_model"] and r["state"] in ("finished", "stopped")]
+def _runs(who: Visitor | None = None) -> list[str]:
+    return [r["run"] for r in list_runs(viewer=who) if r["has_model"] and r["state"] in ("finished", "stopped")]
 
 
-def _token(token: str | None, oauth) -> str | None:
-    """The password box, else the Space login's token, else None (core.hub.push then reads $HF_TOKEN)."""
-    if token and token.strip():
-        return token.strip()
-    return getattr(oauth, "token", None)
+def _token(token: str | None, oauth, profile) -> str | None:
+    """The token for this visitor (core.hub.push.hub_token: typed, sign-in, then $HF_TOKEN where allowed)."""
+    return hub_token(token, login_token=getattr(oauth, "token", None), login_name=getattr(profile, "username", None))
+
+
+def _own(run: str, who: Visitor, action: str):
+    return check_run(RunFolder(run_path(run)), who, action).path
 
 
 @friendly
-def fill_repo_id(run: str | None, token: str | None, oauth: gr.OAuthToken | None = None) -> str:
-    """`<user>/<run name>`, the user read from the token."""
+def fill_repo_id(
+    run: str | None,
+    token: str | None,
+    oauth: gr.OAuthToken | None = None,
+    profile: gr.OAuthProfile | None = None,
+    request: gr.Request = None,
+) -> str:
+    """`<user>/<run name>`, the user read from the visitor's own token (never the Space's, for anyone else)."""
     if not run:
         raise HubError("pick a run first")
-    return default_repo_id(run_path(run), whoami(_token(token, oauth)))
+    path = _own(run, visitor(request, profile), "push")
+    return default_repo_id(path, whoami(_token(token, oauth, profile)))
 
 
 @friendly
@@ -51,18 +65,21 @@ def push(
     exist_ok: bool,
     message: str,
     oauth: gr.OAuthToken | None = None,
+    profile: gr.OAuthProfile | None = None,
+    request: gr.Request = None,
 ) -> str:
-    """Push the run's model with its enriched card; the answer links the repo."""
+    """Push the visitor's run with its enriched card, with the visitor's own token; the answer links the repo."""
     if not run:
         raise HubError("pick a run to push")
+    path = _own(run, visitor(request, profile), "push")
     url = push_run(
-        run_path(run), repo_id, _token(token, oauth), private=private, exist_ok=exist_ok, commit_message=message or None
+        path, repo_id, _token(token, oauth, profile), private=private, exist_ok=exist_ok, commit_message=message or None
     )
     return f"Pushed **{repo_id}** ({'private' if private else 'public'}): [{url}]({url})"
 
 
-def refresh() -> dict:
-    runs = _runs()
+def refresh(request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+    runs = _runs(visitor(request, profile))
     return gr.update(choices=runs, value=runs[0] if runs else None)
 
 
@@ -80,7 +97,7 @@ def build() -> SimpleNamespace:
     ui.run_note = gr.Markdown(elem_id="hub-run-note")
     with gr.Row():
         ui.token = gr.Textbox(
-            label="Hub token (write access; empty: HF_TOKEN" + (" or your login" if on_space() else "") + ")",
+            label="Hub token (write access; empty: " + ("your sign-in" if on_space() else "HF_TOKEN") + ")",
             type="password", elem_id="hub-token", scale=3,
         )  # fmt: skip
         if on_space() and os.environ.get("OAUTH_CLIENT_ID"):  # the Space declares `hf_oauth: true`
@@ -100,13 +117,13 @@ def build() -> SimpleNamespace:
     return ui
 
 
-def run_note(run: str | None) -> str:
+def run_note(run: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
     """The picked run's warning (training did not beat its base model), else nothing."""
     if not run:
         return ""
     try:
-        warning = run_warning(str(run_path(run)))
-    except RunFolderError:
+        warning = run_warning(str(_own(run, visitor(request, profile), "read")))
+    except StudioError:
         return ""
     return f"**Warning:** {warning}" if warning else ""
 

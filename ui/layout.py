@@ -13,10 +13,12 @@ from types import SimpleNamespace
 import gradio as gr
 
 from core.data.load import roles_for
+from core.data.workspace import confine_data
 from ui import data_tab, hub_tab, model_tab, playground_tab, runs_tab, train_tab
 from ui.errors import friendly
 from ui.form import Form
 from ui.outputs import Outputs
+from ui.visitor import visitor
 
 __all__ = ["CSS", "THEME", "build_app", "build_page"]
 
@@ -87,12 +89,10 @@ def _wire_data(form: Form, data, model) -> None:
     report_inputs = form.inputs
 
     @friendly
-    def report(values: dict) -> str:
-        return data_tab.check(form, values)
+    def report(values: dict, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
+        return data_tab.check(form, values, who=visitor(request, profile))
 
-    def quiet_report(values: dict) -> str:
-        """After a change: the report, or why it cannot be made yet (no pop-up for half-made choices)."""
-        return data_tab.check_quietly(form, values)
+    quiet_report = _quiet_report(form)
 
     data.file.upload(opened(data_tab.load_upload), data.file, opened.targets, api_name="load_file").success(
         quiet_report, report_inputs, data.report, api_visibility="undocumented"
@@ -126,6 +126,14 @@ def _wire_data(form: Form, data, model) -> None:
     ).success(quiet_report, report_inputs, data.report, api_visibility="undocumented")
 
 
+def _quiet_report(form: Form):
+    def quiet_report(values: dict, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
+        """After a change: the report, or why it cannot be made yet (no pop-up for half-made choices)."""
+        return data_tab.check_quietly(form, values, visitor(request, profile))
+
+    return quiet_report
+
+
 def _wire_model(form: Form, data, model) -> None:
     roles = Outputs(roles=data.roles)
     changed = Outputs(
@@ -136,8 +144,9 @@ def _wire_model(form: Form, data, model) -> None:
     )
 
     @friendly
-    def trainer_picked(trainer: str, data_path: str) -> dict:
+    def trainer_picked(trainer: str, data_path: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
         """The person chose a trainer type: roles suggested again for it (the table is read from the cache)."""
+        data_path = confine_data(data_path, "data_path", visitor(request, profile))
         return {"roles": data_tab.role_updates(trainer, None, roles_for(data_path, trainer))}
 
     def trainer_changed(trainer: str, loss: str) -> dict:
@@ -152,9 +161,9 @@ def _wire_model(form: Form, data, model) -> None:
     model.trainer.change(changed(trainer_changed), [model.trainer, model.loss], changed.targets, api_visibility="undocumented")
     model.trainer.input(
         roles(trainer_picked), [model.trainer, data.data_path], roles.targets, api_visibility="undocumented"
-    ).success(lambda values: data_tab.check_quietly(form, values), form.inputs, data.report, api_visibility="undocumented")
+    ).success(_quiet_report(form), form.inputs, data.report, api_visibility="undocumented")
     model.model_load.click(model_tab.describe_model, model.model, model.model_facts, api_name="model_facts").success(
-        lambda values: data_tab.check_quietly(form, values), form.inputs, data.report, api_visibility="undocumented"
+        _quiet_report(form), form.inputs, data.report, api_visibility="undocumented"
     )
     model.show.click(
         lambda values: model_tab.show_config(form, values),
@@ -174,9 +183,9 @@ def _wire_train(form: Form, train, demo: gr.Blocks) -> None:
     shown = train_tab.outputs(train)
 
     @shown
-    def start_training(values: dict, profile: gr.OAuthProfile | None = None) -> dict:
-        """Start from the form; on a Space the login's user name is recorded as the run's holder."""
-        return train_tab.start(form, values, owner=getattr(profile, "username", None))
+    def start_training(values: dict, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+        """Start from the form; the visitor (their login, else their session) is recorded as the run's owner."""
+        return train_tab.start(form, values, who=visitor(request, profile))
 
     train.start.click(start_training, form.inputs, shown.targets, api_name="start_training")
     train.stop.click(train_tab.stop, train.run_dir, train.status, api_name="stop_training")

@@ -26,13 +26,16 @@ TRAINER_DEFAULTS = ("lr", "epochs", "batch_size")  # fields each trainer type se
 
 
 @friendly
-def describe_model(ref: str) -> str:
-    """Load the model (kept in memory for reuse) and list its facts."""
+def describe_model(ref: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
+    """Load the model (kept in memory for reuse) and list its facts; on a Space only a Hub id or the visitor's own run."""
     from core.inference.cache import cached_model, model_facts
+    from core.runs.owner import check_model_ref
+    from ui.visitor import visitor
 
     ref = (ref or "").strip()
     if not ref:
         raise ConfigError("base model: missing; pick one from the list, or type a Hub id or a local folder")
+    check_model_ref(ref, visitor(request, profile))
     facts = model_facts(cached_model(ref))
     limit = facts["token_limit"]
     return (

@@ -17,12 +17,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.catalog import DEFAULT_MODEL
-from core.errors import DataError
+from core.errors import DataError, StudioError
 from core.inference.search import clean_texts, corpus_embeddings, pair_similarity, project_2d, search, similarity_matrix
 from core.runs.folder import RunFolder
 from core.runs.index import base_model_of, model_choices
+from core.runs.owner import check_model_ref, check_run
 from ui.errors import friendly
 from ui.outputs import Outputs
+from ui.visitor import visitor
 
 __all__ = ["build", "compare_search", "compare_similarity", "corpus_from_table", "draw_map", "matrices", "pick_model"]
 
@@ -39,6 +41,13 @@ def _model(ref: str):
     return cached_model(ref)
 
 
+def _allowed(request, profile, *refs: str | None) -> None:
+    """On a Space, each model named by a path must be the model of one of the visitor's own runs."""
+    who = visitor(request, profile)
+    for ref in refs:
+        check_model_ref(ref, who)
+
+
 def _corpus(corpus_text: str, loaded: list[str] | None) -> list[str]:
     if corpus_text and corpus_text.strip():
         return clean_texts(corpus_text.splitlines(), "the corpus")
@@ -48,8 +57,16 @@ def _corpus(corpus_text: str, loaded: list[str] | None) -> list[str]:
 
 
 @friendly
-def compare_similarity(model_ref: str, base_ref: str, text1: str, text2: str) -> str:
+def compare_similarity(
+    model_ref: str,
+    base_ref: str,
+    text1: str,
+    text2: str,
+    request: gr.Request = None,
+    profile: gr.OAuthProfile | None = None,
+) -> str:
     """Cosine similarity of two texts under the picked model and under the base model."""
+    _allowed(request, profile, model_ref, base_ref)
     tuned = pair_similarity(_model(model_ref), text1, text2)
     if not base_ref or base_ref.strip() == model_ref.strip():
         return f"**{tuned:.4f}** cosine similarity"
@@ -65,8 +82,11 @@ def _heatmap(matrix: np.ndarray, labels: list[str], title: str) -> go.Figure:
 
 
 @friendly
-def matrices(model_ref: str, base_ref: str, sentences: str) -> tuple:
+def matrices(
+    model_ref: str, base_ref: str, sentences: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None
+) -> tuple:
     """Similarity matrices of a list of sentences (one per line), picked model and base model."""
+    _allowed(request, profile, model_ref, base_ref)
     texts = clean_texts((sentences or "").splitlines(), "the sentence list", limit=200)
     tuned = _heatmap(similarity_matrix(_model(model_ref), texts), texts, "Picked model")
     base = _heatmap(similarity_matrix(_model(base_ref), texts), texts, "Base model") if base_ref else None
@@ -75,9 +95,18 @@ def matrices(model_ref: str, base_ref: str, sentences: str) -> tuple:
 
 @friendly
 def compare_search(
-    model_ref: str, base_ref: str, corpus_text: str, query: str, top_k: float = 5, loaded=None, progress=PROGRESS
+    model_ref: str,
+    base_ref: str,
+    corpus_text: str,
+    query: str,
+    top_k: float = 5,
+    loaded=None,
+    progress=PROGRESS,
+    request: gr.Request = None,
+    profile: gr.OAuthProfile | None = None,
 ) -> tuple:
     """Top-k hits from the picked and the base model; the picked model's hits say how their rank moved."""
+    _allowed(request, profile, model_ref, base_ref)
     corpus = _corpus(corpus_text, loaded)
     k = max(1, int(top_k or 5))
 
@@ -126,22 +155,34 @@ def corpus_from_table(file_path: str | None, column: str | None) -> dict:
 
 
 @friendly
-def corpus_from_run(model_ref: str) -> tuple[list[str], str]:
-    """The training texts of the run whose model is picked (every text role, de-duplicated)."""
+def corpus_from_run(model_ref: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> tuple[list[str], str]:
+    """The training texts of the run whose model is picked (every text role, de-duplicated); on a Space only
+    of the visitor's own runs."""
     from core.config import load_config
     from core.data.load import load_training_data
 
+    _allowed(request, profile, model_ref)
     folder = RunFolder.of_model(model_ref)
     if folder is None:
         raise DataError("pick a run in the model picker first: its training texts become the corpus")
+    check_run(folder, visitor(request, profile), "read the texts of")
     data = load_training_data(load_config(folder.config_path))
     texts = list(dict.fromkeys(t for role in data.recipe.roles for t in data.prepared.train[role]))
     return texts, f"Corpus: **{len(texts):,}** distinct training texts of run `{folder.name}`."
 
 
 @friendly
-def draw_map(model_ref: str, corpus_text: str, loaded, label_column: str | None, table_path: str | None) -> go.Figure:
+def draw_map(
+    model_ref: str,
+    corpus_text: str,
+    loaded,
+    label_column: str | None,
+    table_path: str | None,
+    request: gr.Request = None,
+    profile: gr.OAuthProfile | None = None,
+) -> go.Figure:
     """A PCA map of the corpus under the picked model, coloured by a label column or by k-means clusters."""
+    _allowed(request, profile, model_ref)
     corpus = _corpus(corpus_text, loaded)
     colours = None
     if label_column and label_column != "(clusters)" and table_path and not (corpus_text or "").strip():
@@ -177,29 +218,40 @@ def _clusters(vectors: np.ndarray) -> np.ndarray:
     return KMeans(n_clusters=k, n_init=4, random_state=0).fit_predict(vectors)
 
 
-def pick_model(model_ref: str) -> dict:
+def _quietly_allowed(request, profile, ref: str | None) -> bool:
+    """True when the visitor may use `ref` (events fired while choosing say nothing when not)."""
+    try:
+        _allowed(request, profile, ref)
+    except StudioError:
+        return False
+    return True
+
+
+def pick_model(model_ref: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
     """Picking a run's model sets the base picker to the model that run started from."""
-    base = base_model_of(model_ref or "")
+    base = base_model_of(model_ref or "") if _quietly_allowed(request, profile, model_ref) else None
     return gr.update(value=base) if base else gr.update()
 
 
-def model_note(model_ref: str) -> str:
+def model_note(model_ref: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
     """The picked run's warning (training did not beat its base model), else nothing."""
     from core.runs.index import run_warning
 
+    if not _quietly_allowed(request, profile, model_ref):
+        return ""
     warning = run_warning(model_ref or "")
     return f"**Warning:** {warning}" if warning else ""
 
 
-def newest_choice() -> dict:
-    """Page load: the newest finished run is picked (else the default base model)."""
-    choices = model_choices()
+def newest_choice(request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+    """Page load: the visitor's newest finished run is picked (else the default base model)."""
+    choices = model_choices(viewer=visitor(request, profile))
     return gr.update(choices=choices, value=choices[0][1] if choices else DEFAULT_MODEL)
 
 
-def refresh_choices() -> dict:
+def refresh_choices(request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
     """The list of runs and models again; the value is left alone (a picked model, or the one the page load set)."""
-    return gr.update(choices=model_choices())
+    return gr.update(choices=model_choices(viewer=visitor(request, profile)))
 
 
 def build() -> SimpleNamespace:

@@ -7,9 +7,7 @@ run folder (never one that is still working).
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
@@ -20,19 +18,26 @@ from core.config import load_config
 from core.errors import RunFolderError
 from core.runs.folder import RunFolder
 from core.runs.index import delete_run, list_runs, resume_checkpoint, run_path, zip_model
-from core.runs.owner import check_owner
+from core.runs.owner import check_run
 from core.runs.progress import format_seconds, metric_series
+from core.visitors import Visitor
 from ui.errors import friendly
 from ui.form import Form
 from ui.plots import LAYOUT
+from ui.visitor import visitor
 
 __all__ = ["build", "curves", "delete", "download", "open_in_playground", "runs_table"]
 
 COLUMNS = ["run", "trainer", "base model", "state", "metric", "before", "after", "duration", "started"]
 
 
-def runs_table() -> pd.DataFrame:
-    """One row per run, newest first."""
+def _own(name: str, who: Visitor | None, action: str) -> RunFolder:
+    """The folder of run `name`, once `who` may `action` it (on a Space: their own runs only)."""
+    return check_run(RunFolder(run_path(name)), who, action)
+
+
+def runs_table(who: Visitor | None = None) -> pd.DataFrame:
+    """One row per run the visitor may see, newest first."""
     rows = [
         {
             "run": r["run"],
@@ -45,25 +50,26 @@ def runs_table() -> pd.DataFrame:
             "duration": format_seconds(r["seconds"]),
             "started": datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M") if r["started_at"] else "",
         }
-        for r in list_runs()
+        for r in list_runs(viewer=who)
     ]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def refresh() -> tuple:
-    table = runs_table()
+def refresh(request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> tuple:
+    table = runs_table(visitor(request, profile))
     names = table["run"].tolist()
     return table, gr.update(choices=names), gr.update(choices=names, value=names[0] if names else None)
 
 
 @friendly
-def curves(names: list[str] | None) -> go.Figure | None:
+def curves(names: list[str] | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> go.Figure | None:
     """The primary metric of each selected run over its steps, overlaid (step 0 is each baseline)."""
     if not names:
         return None
+    who = visitor(request, profile)
+    folders = [_own(name, who, "read") for name in names]
     fig = go.Figure(layout={**LAYOUT, "title": "Validation metric by step", "xaxis_title": "step"})
-    for name in names:
-        folder = RunFolder(run_path(name))
+    for name, folder in zip(names, folders, strict=True):
         series = metric_series(folder.read_metrics())
         metric = (folder.read_status() or {}).get("primary_metric") or "metric"
         fig.add_scatter(x=series["step"], y=series["value"], mode="lines+markers", name=f"{name} ({metric})")
@@ -71,16 +77,16 @@ def curves(names: list[str] | None) -> go.Figure | None:
 
 
 @friendly
-def load_into_form(form: Form, name: str) -> dict:
+def load_into_form(form: Form, name: str, who: Visitor | None = None) -> dict:
     """The run's config.yaml back in the form, to train again or change it."""
-    config = load_config(RunFolder(run_path(name)).config_path)
+    config = load_config(_own(name, who, "read").config_path)
     gr.Info(f"The settings of {name} are in the form; check the Data and Model tabs, then train.")
     return form.updates(config.replace(project_name=None))  # a new run gets a new folder
 
 
 @friendly
-def open_in_playground(name: str) -> tuple:
-    folder = RunFolder(run_path(name))
+def open_in_playground(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> tuple:
+    folder = _own(name, visitor(request, profile), "open")
     if not folder.has_model:
         raise RunFolderError(f"run '{name}' has no saved model; only an ended run can be opened in the playground")
     base = load_config(folder.config_path).model
@@ -89,15 +95,17 @@ def open_in_playground(name: str) -> tuple:
 
 
 @friendly
-def download(name: str) -> str:
-    """The run's model folder as a zip in a fresh temporary folder (gradio serves it from its cache)."""
+def download(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
+    """The run's model folder as a zip, one file per run replaced on each download (core.runs.index.zip_dir);
+    gradio serves a copy from its cache, which it clears itself (ui.layout: delete_cache)."""
     if not name:
         raise RunFolderError("pick a run to download")
-    return str(zip_model(name, Path(tempfile.mkdtemp(prefix="sbert-studio-zip-"))))
+    _own(name, visitor(request, profile), "download")
+    return str(zip_model(name))
 
 
 @friendly
-def delete(name: str, confirmed: bool, profile: gr.OAuthProfile | None = None) -> tuple:
+def delete(name: str, confirmed: bool, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> tuple:
     """Delete a run after the confirmation box is ticked; the list is refreshed. On a Space, only its owner may."""
     from core.inference.cache import forget
 
@@ -105,16 +113,15 @@ def delete(name: str, confirmed: bool, profile: gr.OAuthProfile | None = None) -
         raise RunFolderError("pick a run to delete")
     if not confirmed:
         raise RunFolderError(f"tick “Yes, delete it” to delete run '{name}' (its model and metrics are removed for good)")
-    path = run_path(name)
-    check_owner((RunFolder(path).read_status() or {}).get("owner"), getattr(profile, "username", None), "delete")
+    path = _own(name, visitor(request, profile), "delete").path
     delete_run(name)
     forget(str(path))
     gr.Info(f"Run {name} deleted.")
-    return refresh()
+    return refresh(request, profile)
 
 
 @friendly
-def resume(name: str, profile: gr.OAuthProfile | None = None) -> dict:
+def resume(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
     """Continue a stopped or interrupted run from its newest checkpoint, in a child process; the Train tab shows it.
     A run without a checkpoint says so and points to a fresh start with the same settings."""
     from core.training.jobs import registry
@@ -122,10 +129,10 @@ def resume(name: str, profile: gr.OAuthProfile | None = None) -> dict:
 
     if not name:
         raise RunFolderError("pick a run to resume")
-    folder = RunFolder(run_path(name))
+    who = visitor(request, profile)
+    folder = _own(name, who, "resume")
     resume_checkpoint(folder, "press “Load its config into the form”, then Start on the Train tab")
-    check_owner((folder.read_status() or {}).get("owner"), getattr(profile, "username", None), "resume")
-    job = registry.resume(folder.path, owner=getattr(profile, "username", None))
+    job = registry.resume(folder.path, owner=who.owner)
     gr.Info(f"Run {name} resumes from its newest checkpoint.")
     return {
         "run_dir": str(job.folder.path),
@@ -160,7 +167,11 @@ def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> N
     listing = [ui.table, ui.compare, ui.pick]
     ui.refresh.click(refresh, None, listing, api_name="runs")
     ui.compare.change(curves, ui.compare, ui.curves, api_visibility="undocumented")
-    ui.load.click(lambda name: load_into_form(form, name), ui.pick, list(form.components.values()), api_visibility="undocumented")
+
+    def load_config_of(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+        return load_into_form(form, name, visitor(request, profile))
+
+    ui.load.click(load_config_of, ui.pick, list(form.components.values()), api_visibility="undocumented")
     ui.open.click(open_in_playground, ui.pick, [playground.model, playground.base, tabs], api_visibility="undocumented")
     ui.download.click(download, ui.pick, ui.zip, api_name="download_model")
     from ui.train_tab import outputs

@@ -17,17 +17,20 @@ import gradio as gr
 import pandas as pd
 from gradio.components.plot import PlotData
 
-from core.data.workspace import confine
-from core.environment import on_space
+from core.environment import on_space, runs_root
+from core.paths import inside
 from core.runs.folder import RunFolder
-from core.runs.owner import check_owner
+from core.runs.owner import check_run
 from core.runs.progress import before_after, loss_series, metric_series, progress
 from core.runs.state import TERMINAL_STATES
+from core.training.admission import confine
 from core.training.jobs import registry
+from core.visitors import Visitor, check_owner, may_see
 from ui.errors import friendly
 from ui.form import Form
 from ui.outputs import Outputs
 from ui.plots import figure_json, loss_figure, metric_figure, metric_title
+from ui.visitor import visitor
 
 __all__ = ["attach", "build", "poll", "render", "start", "stop"]
 
@@ -137,28 +140,28 @@ def _bar(snap: dict | None) -> str:
 
 
 @friendly
-def start(form: Form, values: dict, owner: str | None = None) -> dict:
-    """Start a run from the form. Refused (naming the running run, and who holds it) while another trains."""
-    config = confine(form.config(values), space=on_space())
-    job = registry.start(config, owner=owner)
+def start(form: Form, values: dict, who: Visitor | None = None) -> dict:
+    """Start a run from the form, owned by `who`. Refused (naming the running run) while another trains."""
+    config = confine(form.config(values), space=on_space(), visitor=who)
+    job = registry.start(config, owner=who.owner if who else None)
     gr.Info(f"Run {job.folder.name} started")
     return {"run_dir": str(job.folder.path), "timer": gr.Timer(active=True), **render(str(job.folder.path))}
 
 
 @friendly
-def stop(run_dir: str | None, profile: gr.OAuthProfile | None = None) -> str:
+def stop(run_dir: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
     """Stop the run shown; on a Space only the person who started it may."""
     job = registry.get(Path(run_dir).name) if run_dir else None
     if job is None or job.state.state in TERMINAL_STATES:
         gr.Warning("No run is training; nothing to stop.")
         return render(run_dir)["status"]
-    check_owner(job.snapshot().get("owner"), getattr(profile, "username", None), "stop")
+    check_owner(job.snapshot().get("owner"), visitor(request, profile), "stop")
     job.stop()
     return f"**{job.folder.name}**: stop requested; the model trained so far will be saved"
 
 
 @friendly
-def start_from_yaml(config_yaml: str) -> str:
+def start_from_yaml(config_yaml: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
     """API: start a run from a YAML config (config.yaml of a run, or "Show config & command"); returns its run folder."""
     import yaml
 
@@ -177,16 +180,21 @@ def start_from_yaml(config_yaml: str) -> str:
             "push_to_hub: start_run does not push; leave push_to_hub out (or false), wait for the run to finish "
             "(run_status), then push it with the push API or from the Hub tab"
         )
-    return str(registry.start(confine(config, space=on_space())).folder.path)
+    who = visitor(request, profile)
+    return str(registry.start(confine(config, space=on_space(), visitor=who), owner=who.owner).folder.path)
 
 
 @friendly
-def run_status(run_dir: str) -> dict:
-    """API: the status of a run (state, step, max_steps, baseline, final, error, ...) by its folder."""
+def run_status(run_dir: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+    """API: the status of a run (state, step, max_steps, baseline, final, error, ...) by its folder.
+    On a Space the folder must be one of the visitor's own runs under the runs root."""
+    from core.errors import RunFolderError
+
+    if run_dir and on_space():
+        folder = RunFolder(inside(run_dir, [runs_root()], "run folder", "pass the folder that start_run returned"))
+        run_dir = str(check_run(folder, visitor(request, profile), "read").path)
     snap = _snapshot(run_dir) if run_dir else None
     if snap is None:
-        from core.errors import RunFolderError
-
         raise RunFolderError(f"no run in '{run_dir}'; pass the folder that start_run returned")
     return snap
 
@@ -214,9 +222,12 @@ def poll(run_dir: str | None, seen: tuple | None = None) -> dict:
     return out
 
 
-def attach() -> dict:
-    """Page load: show the job that trains (and poll it), else the last run of this server."""
+def attach(request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+    """Page load: show the job that trains (and poll it), else the last run of this server; on a Space only
+    when that run is the visitor's own."""
     job = registry.current()
+    if job is not None and not may_see(job.snapshot().get("owner"), visitor(request, profile)):
+        job = None
     run_dir = str(job.folder.path) if job else None
     running = job is not None and job.state.state not in TERMINAL_STATES
     return {"run_dir": run_dir, "timer": gr.Timer(active=running), **render(run_dir)}

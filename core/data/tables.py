@@ -25,7 +25,7 @@ import pandas as pd
 from core.data.roles import SYNONYMS
 from core.errors import DataError
 
-__all__ = ["ReadInfo", "read_file", "read_source"]
+__all__ = ["ReadInfo", "looks_like_hub_id", "read_file", "read_source"]
 
 READ_KEEP = 4  # files kept parsed (read_file)
 _READ: OrderedDict[tuple, tuple[pd.DataFrame, ReadInfo]] = OrderedDict()
@@ -84,7 +84,7 @@ def read_source(data_path: str, split: str) -> tuple[pd.DataFrame, ReadInfo]:
             f"split '{split}' was asked for, but '{data_path}' is a single file; give a folder holding "
             f"{split}.csv, or the path of the validation file"
         )
-    if _looks_like_hub_id(data_path):
+    if looks_like_hub_id(data_path):
         from core.data.hub_source import read_hub_split
 
         return read_hub_split(data_path, split)
@@ -372,6 +372,7 @@ def _finish(df: pd.DataFrame, info: ReadInfo, path: Path) -> tuple[pd.DataFrame,
     return df, info
 
 
-def _looks_like_hub_id(value: str) -> bool:
+def looks_like_hub_id(value: str) -> bool:
+    """True for `owner/name[:config[:split]]`, which is read from the Hub rather than the disk."""
     repo = value.split(":", 1)[0]
     return bool(re.fullmatch(r"[\w.-]+/[\w.-]+", repo)) and not value.startswith((".", "/"))

@@ -15,22 +15,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.environment import runs_root
-from core.errors import DataError
+from core.environment import DATASETS_ENV, datasets_root, on_space
+from core.errors import ConfigError, DataError
+from core.paths import check_text, inside, is_plain_name, shorten
+from core.visitors import Visitor
 
 __all__ = [
     "DATASETS_ENV",
+    "EXAMPLES_DIR",
     "MAX_UPLOAD_ENV",
-    "confine",
+    "confine_data",
+    "confine_split",
     "datasets_root",
     "keep_file",
     "max_upload_mb",
-    "readable_on_space",
+    "readable_roots",
     "save_table",
+    "visitor_folder",
 ]
 
-DATASETS_ENV = "SBERT_STUDIO_DATASETS"
 MAX_UPLOAD_ENV = "SBERT_STUDIO_MAX_UPLOAD_MB"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "examples"
 
 
 def max_upload_mb() -> float:
@@ -38,18 +43,23 @@ def max_upload_mb() -> float:
     return float(os.environ.get(MAX_UPLOAD_ENV) or 500)
 
 
-def datasets_root() -> Path:
-    """$SBERT_STUDIO_DATASETS, else a `datasets` folder beside the runs folder."""
-    if os.environ.get(DATASETS_ENV):
-        return Path(os.environ[DATASETS_ENV])
-    return runs_root().absolute().parent / "datasets"
-
-
-def _free_path(name: str) -> Path:
-    """A path under the datasets root for `name` that holds no file yet (`name-2.csv`, ...)."""
+def visitor_folder(visitor: Visitor | None = None) -> Path:
+    """Where this visitor's uploads and made tables go: on a Space a folder of their own under the
+    datasets root (`user-<name>`, or `session-<hash>` for an anonymous visitor); elsewhere the root itself."""
     root = datasets_root()
+    return root / (visitor or Visitor()).folder if on_space() else root
+
+
+def readable_roots(visitor: Visitor | None = None) -> list[Path]:
+    """The folders a visitor's data may come from on a Space: their own uploads and the bundled examples."""
+    return [visitor_folder(visitor), EXAMPLES_DIR]
+
+
+def _free_path(name: str, visitor: Visitor | None) -> Path:
+    """A path in the visitor's folder for `name` that holds no file yet (`name-2.csv`, ...)."""
+    root = visitor_folder(visitor)
     root.mkdir(parents=True, exist_ok=True)
-    stem, suffix = os.path.splitext(re.sub(r"[^\w.-]+", "_", Path(name).name) or "table.csv")
+    stem, suffix = os.path.splitext(re.sub(r"[^\w.-]+", "_", Path(name).name).lstrip(".") or "table.csv")
     path, n = root / f"{stem}{suffix}", 1
     while path.exists():
         n += 1
@@ -57,8 +67,8 @@ def _free_path(name: str) -> Path:
     return path
 
 
-def keep_file(path: str | Path) -> Path:
-    """Copy a file (an upload) into the datasets folder under its own name; returns the copy.
+def keep_file(path: str | Path, visitor: Visitor | None = None) -> Path:
+    """Copy a file (an upload) into the visitor's datasets folder under its own name; returns the copy.
 
     Raises:
         DataError: the file is over the upload limit (nothing is copied).
@@ -69,51 +79,48 @@ def keep_file(path: str | Path) -> Path:
             f"'{Path(path).name}' is {size_mb:,.1f} MB; the limit is {max_upload_mb():,.0f} MB ({MAX_UPLOAD_ENV}). "
             "Upload a sample, or put the file on the Hub and load it by its dataset id"
         )
-    target = _free_path(Path(path).name)
+    target = _free_path(Path(path).name, visitor)
     shutil.copyfile(path, target)
     return target
 
 
-def save_table(df: pd.DataFrame, name: str) -> Path:
+def save_table(df: pd.DataFrame, name: str, visitor: Visitor | None = None) -> Path:
     """Write a made table as UTF-8 CSV, named `<name>-<yyyymmdd-hhmmss>.csv`; returns its path."""
-    target = _free_path(f"{name}-{datetime.now():%Y%m%d-%H%M%S}.csv")
+    target = _free_path(f"{name}-{datetime.now():%Y%m%d-%H%M%S}.csv", visitor)
     df.to_csv(target, index=False)
     return target
 
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "examples"
+def _hub_id(value: str) -> bool:
+    from core.data.tables import looks_like_hub_id
+
+    return looks_like_hub_id(value)
 
 
-def readable_on_space(path: str | Path) -> bool:
-    """True when a local file may be read on a Space: an upload (datasets folder) or a bundled example."""
-    resolved = Path(path).resolve()
-    return any(resolved.is_relative_to(root.resolve()) for root in (datasets_root(), EXAMPLES_DIR))
-
-
-def confine(config, *, space: bool):
-    """The config a run started from the app may have: its folder a plain name under the runs root and,
-    on a Space, its data only uploads, bundled examples or Hub dataset ids.
-
-    The console script is not confined: there the person owns the machine.
+def confine_data(value: str | None, field: str, visitor: Visitor | None) -> str | None:
+    """On a Space, a data path (file or folder) must lie in the visitor's uploads or the bundled examples,
+    unless it is a Hub dataset id; returns the value to use. Off a Space it is returned unchanged.
 
     Raises:
-        ConfigError: a run folder name with a path in it, or (on a Space) a data file elsewhere on the disk.
+        PathRefused: a path trick, or a file outside those folders.
     """
-    from core.errors import ConfigError
+    if not value or not on_space():
+        return value
+    check_text(value, field)
+    if Path(value).exists() or not _hub_id(value):
+        return str(inside(value, readable_roots(visitor), field, "upload the file on the Data tab, or use a Hub dataset id"))
+    return value
 
-    name = config.project_name
-    if name:
-        if Path(name).name != name or name in (".", ".."):
-            raise ConfigError(
-                f"project_name: '{name}' must be a plain folder name (no '/' or '..'); the run goes under {runs_root()}"
-            )
-        config = config.replace(project_name=str(runs_root() / name))
-    if space:
-        for field in ("data_path", "valid_split"):
-            value = getattr(config, field)
-            if value and Path(value).exists() and not readable_on_space(value):
-                raise ConfigError(
-                    f"{field}: on a Space only uploaded tables, bundled examples and Hub dataset ids can be read, "
-                    f"not '{value}'; upload the file on the Data tab"
-                )
-    return config
+
+def confine_split(value: str | None, field: str, visitor: Visitor | None) -> str | None:
+    """A split name (`train`, `validation`) or, for a single file, the path of a second file: a name must be
+    plain (no path in it), and a path goes through `confine_data`."""
+    if not value:
+        return value
+    if is_plain_name(value) and not Path(value).is_file():
+        return value
+    if not on_space():
+        return value
+    if "/" not in value and "\\" not in value:
+        raise ConfigError(f"{field}: '{shorten(value)}' is not a split name (letters, digits, '_', '.', '-')")
+    return confine_data(value, field, visitor)

@@ -14,23 +14,78 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from core.environment import on_space, space_admins
 from core.errors import StudioError
 from core.hub.access import ensure_hub_reachable
 from core.prompts import Prompts
 from core.runs.folder import RunFolder
 
-__all__ = ["CARD_MARKER", "HubError", "default_repo_id", "enrich_model_card", "hub_token", "push_run", "whoami"]
+__all__ = [
+    "CARD_MARKER",
+    "HubError",
+    "default_repo_id",
+    "enrich_model_card",
+    "hold_space_token",
+    "hub_token",
+    "push_run",
+    "whoami",
+]
 
 CARD_MARKER = "## Trained with SBERT Studio"
+TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+_held: dict[str, str] = {}  # the Space owner's token, taken out of the environment (hold_space_token)
+
+
+def hold_space_token() -> None:
+    """On a Space, take the owner's token out of the environment and keep it in memory only.
+
+    huggingface_hub reads $HF_TOKEN by itself: left in the environment, every download a visitor asks for
+    (a private base model of the owner's, say) and every child process (a run) would use it. After this,
+    only `hub_token`, for the Space's admins, hands it out. Off a Space nothing changes.
+    """
+    if not on_space():
+        return
+    for name in TOKEN_VARIABLES:
+        value = os.environ.pop(name, None)
+        if value and "token" not in _held:
+            _held["token"] = value
+
+
+def _owner_token() -> str | None:
+    if on_space():
+        return _held.get("token") or os.environ.get("HF_TOKEN") or None
+    return os.environ.get("HF_TOKEN") or None
 
 
 class HubError(StudioError):
     """A push or a Hub lookup failed; the message says why and what to do."""
 
 
-def hub_token(given: str | None = None) -> str | None:
-    """The token given, else $HF_TOKEN (never a token file: the studio reads only what it is given)."""
-    return (given or "").strip() or os.environ.get("HF_TOKEN") or None
+def hub_token(given: str | None = None, *, login_token: str | None = None, login_name: str | None = None) -> str | None:
+    """The token a push or a user-name lookup uses; the one place that decides it (CLI, push, Hub tab).
+
+    In order: the token typed (or given to the console), the visitor's sign-in token, then $HF_TOKEN.
+    On a Space $HF_TOKEN is the Space owner's secret: it is used only for a signed-in visitor who is the
+    Space's author or named in $SBERT_STUDIO_ADMINS (`login_name`), never for anyone else. Never a token
+    file: the studio reads only what it is given.
+    """
+    typed = (given or "").strip()
+    if typed:
+        return typed
+    if login_token:
+        return login_token
+    if not on_space() or (login_name and login_name in space_admins()):
+        return _owner_token()
+    return None
+
+
+def _no_token() -> HubError:
+    if on_space():
+        return HubError(
+            "no Hub token: paste your own token (huggingface.co/settings/tokens, with write access) or sign in with "
+            "Hugging Face; this Space's own token is for its owner only"
+        )
+    return HubError("no Hub token: paste one (huggingface.co/settings/tokens, with write access) or set HF_TOKEN")
 
 
 def _explain(exc: Exception, repo_id: str | None = None) -> HubError:
@@ -55,12 +110,12 @@ def _explain(exc: Exception, repo_id: str | None = None) -> HubError:
 
 
 def whoami(token: str | None) -> str:
-    """The user name the token belongs to."""
+    """The user name `token` belongs to (`hub_token`'s rule: given, else $HF_TOKEN off a Space)."""
     from huggingface_hub import HfApi
 
     token = hub_token(token)
     if not token:
-        raise HubError("no Hub token: paste one (huggingface.co/settings/tokens, with write access) or set HF_TOKEN")
+        raise _no_token()
     ensure_hub_reachable("whoami", "the account of the token", HubError, push=True)
     try:
         return HfApi(token=token).whoami()["name"]
@@ -137,7 +192,7 @@ def push_run(
         raise HubError(f"run '{folder.name}' has no saved model (state {status.get('state')}); only an ended run can be pushed")
     token = hub_token(token)
     if not token:
-        raise HubError("no Hub token: paste one (huggingface.co/settings/tokens, with write access) or set HF_TOKEN")
+        raise _no_token()
     repo_id = (repo_id or "").strip()
     if repo_id.count("/") != 1 or not all(repo_id.split("/")):
         raise HubError(f"repo id '{repo_id}' must look like 'user/name' or 'organisation/name'")

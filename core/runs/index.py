@@ -7,14 +7,19 @@ script died mid-run), so it shows as `interrupted`, not as training forever.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
+import threading
 from pathlib import Path
 
 from core.errors import RunFolderError
 from core.runs.state import TERMINAL_STATES
 from core.environment import runs_root
 from core.runs.folder import RunFolder
-from core.runs.lock import process_alive
+from core.paths import inside, is_plain_name, shorten
+from core.runs.lock import running
+from core.visitors import Visitor, may_see
 
 __all__ = [
     "base_model_of",
@@ -24,26 +29,30 @@ __all__ = [
     "resume_checkpoint",
     "run_path",
     "run_warning",
+    "zip_dir",
     "zip_model",
 ]
 
 
-def _effective_state(status: dict) -> str:
+def _effective_state(status: dict, path: Path) -> str:
+    """The state, except that a run which says it works but holds no lock (and is not this process's) was
+    interrupted: judged by the kernel's lock, never by a process id that may have been reused."""
     state = status.get("state", "unknown")
-    if state not in TERMINAL_STATES and not process_alive(status.get("pid")):
+    if state not in TERMINAL_STATES and status.get("pid") != os.getpid() and not running(path):
         return "interrupted"
     return state
 
 
-def list_runs(root: Path | None = None) -> list[dict]:
-    """Every run under the runs root, newest first, with what the Runs tab shows."""
+def list_runs(root: Path | None = None, viewer: Visitor | None = None) -> list[dict]:
+    """Every run under the runs root that `viewer` may see (core.visitors.may_see: all of them off a Space, only
+    their own on a Space, none without a viewer there), newest first, with what the Runs tab shows."""
     root = root or runs_root()
     if not root.is_dir():
         return []
     runs = []
     for path in root.iterdir():
         status = RunFolder(path).read_status() if path.is_dir() else None
-        if status is None:
+        if status is None or not may_see(status.get("owner"), viewer):
             continue
         started = status.get("started_at") or status.get("created_at")
         ended = status.get("finished_at") or status.get("updated_at")
@@ -53,7 +62,7 @@ def list_runs(root: Path | None = None) -> list[dict]:
                 "path": str(path),
                 "trainer": status.get("trainer"),
                 "model": status.get("model"),
-                "state": _effective_state(status),
+                "state": _effective_state(status, path),
                 "metric": status.get("primary_metric"),
                 "baseline": status.get("baseline"),
                 "final": status.get("final"),
@@ -84,15 +93,16 @@ def resume_checkpoint(folder: RunFolder, fresh_start: str) -> Path:
 
 
 def run_path(name: str, root: Path | None = None) -> Path:
-    """The folder of run `name`, which must be a plain name inside the runs root.
+    """The folder of run `name`, which must be a plain name inside the runs root (a symlink pointing out is refused).
 
     Raises:
         RunFolderError: a name with a path in it, or no such run.
+        PathRefused: a run folder that is a link to somewhere outside the runs root.
     """
     root = (root or runs_root()).resolve()
-    if not name or Path(name).name != name or name in (".", ".."):
-        raise RunFolderError(f"'{name}' is not a run name; pick a run from the list")
-    path = root / name
+    if not name or not is_plain_name(str(name)):
+        raise RunFolderError(f"'{shorten(name)}' is not a run name; pick a run from the list")
+    path = inside(root / name, [root], "run", "pick a run from the list")
     if not RunFolder(path).has_status:
         raise RunFolderError(f"run '{name}' is not in {root} (deleted or moved?); refresh the list")
     return path
@@ -102,23 +112,39 @@ def delete_run(name: str, root: Path | None = None) -> None:
     """Delete a run folder; refused while the run is still working."""
     path = run_path(name, root)
     status = RunFolder(path).read_status() or {}
-    if _effective_state(status) not in (*TERMINAL_STATES, "interrupted"):
+    if _effective_state(status, path) not in (*TERMINAL_STATES, "interrupted"):
         raise RunFolderError(f"run '{name}' is still {status.get('state')}; stop it before deleting it")
     shutil.rmtree(path)
+    (zip_dir() / f"{name}-model.zip").unlink(missing_ok=True)
 
 
-def zip_model(name: str, out_dir: Path, root: Path | None = None) -> Path:
-    """`<out_dir>/<run>-model.zip` holding the run's model folder."""
+ZIP_DIR = "sbert-studio-zips"  # one zip per run, in the system's temporary folder, replaced on each download
+
+
+def zip_dir() -> Path:
+    """Where model zips are served from: one file per run (`<run>-model.zip`), removed with the run."""
+    return Path(tempfile.gettempdir()) / ZIP_DIR
+
+
+def zip_model(name: str, out_dir: Path | None = None, root: Path | None = None) -> Path:
+    """`<out_dir>/<run>-model.zip` (default: `zip_dir()`) holding the run's model folder; a second download of
+    the same run replaces the file (written beside it, then renamed), so downloads leave nothing behind."""
     path = run_path(name, root)
     folder = RunFolder(path)
     if not folder.has_model:
         raise RunFolderError(f"run '{name}' has no saved model yet; wait until it has ended")
+    out_dir = out_dir or zip_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.make_archive(str(out_dir / f"{name}-model"), "zip", root_dir=path, base_dir=folder.model_dir.name))
+    partial = out_dir / f".{name}-model.{os.getpid()}.{threading.get_ident()}"
+    made = shutil.make_archive(str(partial), "zip", root_dir=path, base_dir=folder.model_dir.name)
+    target = out_dir / f"{name}-model.zip"
+    os.replace(made, target)
+    return target
 
 
-def model_choices(root: Path | None = None) -> list[tuple[str, str]]:
-    """(label, reference) for the playground's picker: every run with a saved model, newest first, then the base models."""
+def model_choices(root: Path | None = None, viewer: Visitor | None = None) -> list[tuple[str, str]]:
+    """(label, reference) for the playground's picker: every run with a saved model that `viewer` may see, newest
+    first, then the base models."""
     from core.catalog import CURATED_MODELS
 
     runs = [
@@ -127,7 +153,7 @@ def model_choices(root: Path | None = None) -> list[tuple[str, str]]:
             + (" ⚠ no gain over the base model" if r["warning"] else ""),
             str(RunFolder(r["path"]).model_dir),
         )
-        for r in list_runs(root)
+        for r in list_runs(root, viewer)
         if r["has_model"]
     ]
     return runs + [(name, name) for name in CURATED_MODELS]

@@ -1,18 +1,49 @@
-"""Who may stop or delete a run: on a Space, a run started by a logged-in person is theirs alone.
-
-Off a Space (a laptop, a GPU box) whoever reaches the app owns every run. The Train and Runs tabs
-ask here before they stop or delete; the registry (core.training.jobs) records the owner.
-"""
+"""Whose a run is, and whether a model a visitor names is theirs to use (the rule: core.visitors)."""
 
 from __future__ import annotations
 
-from core.environment import on_space
+from pathlib import Path
+
+from core.environment import on_space, runs_root
 from core.errors import RunFolderError
+from core.paths import check_text, inside
+from core.runs.folder import RunFolder
+from core.visitors import Visitor, check_owner
 
-__all__ = ["check_owner"]
+__all__ = ["check_model_ref", "check_run", "owner_of"]
 
 
-def check_owner(owner: str | None, username: str | None, action: str) -> None:
-    """Raise RunFolderError unless `username` may `action` ("stop", "delete") a run started by `owner`."""
-    if on_space() and owner and username != owner:
-        raise RunFolderError(f"this run belongs to {owner}; only they can {action} it. Duplicate the Space to train your own")
+def owner_of(folder: RunFolder) -> str | None:
+    """The identity that started the run (status.json `owner`), None when none was recorded."""
+    return (folder.read_status() or {}).get("owner")
+
+
+def _path_like(ref: str) -> bool:
+    return ref.startswith((".", "/", "~", "\\")) or "\\" in ref or ref.count("/") > 1 or Path(ref).exists()
+
+
+def check_model_ref(ref: str | None, visitor: Visitor | None, field: str = "model") -> None:
+    """On a Space, a model named by a path must be the model folder of one of the visitor's own runs
+    (a Hub id is fine). Off a Space anything goes: the person owns the machine.
+
+    Raises:
+        PathRefused: a path trick, or a folder outside the runs root.
+        RunFolderError: the model of another visitor's run.
+    """
+    ref = (ref or "").strip()
+    if not on_space() or not ref:
+        return
+    check_text(ref, field)
+    if not _path_like(ref):
+        return  # a Hub id: core.inference.models checks its form
+    resolved = inside(ref, [runs_root()], field, "pick one of your runs' models, or a Hub id like owner/name")
+    folder = RunFolder.of_model(resolved)
+    if folder is None:
+        raise RunFolderError(f"{field}: '{Path(ref).name}' is not the model folder of a run; pick one of your runs' models")
+    check_owner(owner_of(folder), visitor, "use the model of")
+
+
+def check_run(folder: RunFolder, visitor: Visitor | None, action: str) -> RunFolder:
+    """`folder`, once `visitor` may `action` it (core.visitors.check_owner on its recorded owner)."""
+    check_owner(owner_of(folder), visitor, action)
+    return folder

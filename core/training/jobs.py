@@ -126,6 +126,8 @@ class JobRegistry:
         snap = running.snapshot()
         where = f"step {snap['step']}/{snap['max_steps']}" if snap.get("max_steps") else snap.get("state", "starting")
         holder = snap.get("owner")
+        if holder and on_space():
+            holder = "another visitor"  # on a Space, never another visitor's name
         by = f", started by {holder}" if holder else (", started from the console" if running.origin == "console" else "")
         hint = "stop it on the Train tab or wait until it ends, then start again"
         if on_space():

@@ -137,7 +137,7 @@ class ChildRun(_Followed):
             os.environ
             | (env or {})
             | {
-                lock.TOKEN_ENV: reservation.token,  # the child adopts the lock reserved for it
+                **lock.hand_over(reservation),  # the child adopts the lock reserved for it (token and descriptor)
                 RUNS_ENV: str(runs_root().resolve()),  # the same runs root (and lock) whatever the child resolves
                 "PYTHONPATH": path,
                 "PYTHONUNBUFFERED": "1",
@@ -147,10 +147,14 @@ class ChildRun(_Followed):
         out = open(folder.path / PROCESS_LOG, "ab")  # the child's console: tracebacks of hard crashes land here
         # its own session: Ctrl-C in the app's terminal reaches the app, which stops the child cleanly (see stop_all);
         # a child outlives an app that crashed, and the restarted app re-attaches to it through the lock
-        self.process = subprocess.Popen(
-            command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        out.close()
+        try:
+            self.process = subprocess.Popen(
+                command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True, pass_fds=(reservation.fd,),
+            )  # fmt: skip
+        finally:
+            out.close()
+        lock.close_copy(reservation)  # from now on the child alone holds the lock: it is released when the child dies
         self._thread = threading.Thread(target=self._follow, name=f"follow-{folder.name}", daemon=True)
         self._thread.start()
 
