@@ -14,6 +14,8 @@ import gradio as gr
 
 from core.data.load import roles_for
 from core.data.workspace import confine_data
+from core.hub.push import hold_space_token
+from core.runs.disk import prune
 from ui import data_tab, hub_tab, model_tab, playground_tab, runs_tab, train_tab
 from ui.errors import friendly
 from ui.form import Form
@@ -25,6 +27,7 @@ __all__ = ["CSS", "THEME", "build_app", "build_page"]
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 CSS = (ASSETS / "studio.css").read_text(encoding="utf-8")
 THEME = gr.themes.Soft(primary_hue="indigo")
+CACHE_CLEANING = (1800, 3600)  # gr.Blocks(delete_cache=(every seconds, older than seconds))
 INTRO = (
     "# SBERT Studio\n"
     "Fine-tune a sentence embedding model on your own pairs, triplets or scored pairs: "
@@ -38,8 +41,12 @@ def build_app() -> gr.Blocks:
 
 def build_page() -> SimpleNamespace:
     """The page and its parts: `demo`, `form`, and each tab's components (`data`, `model`, `train`)."""
+    hold_space_token()  # on a Space the owner's HF_TOKEN leaves the environment (core.hub.push)
+    prune()  # on a Space: runs and uploads past their age or the quota go, each with a line in the log (core.runs.disk)
     form = Form()
-    with gr.Blocks(title="SBERT Studio") as demo:
+    # gradio's own upload and download cache: every 30 minutes, files older than an hour go (uploads are copied to
+    # the datasets folder at once, and a model zip is served from one file per run)
+    with gr.Blocks(title="SBERT Studio", delete_cache=CACHE_CLEANING) as demo:
         gr.Markdown(INTRO, elem_id="intro")
         with gr.Tabs(elem_id="tabs") as tabs:
             with gr.Tab("1 · Data", id="data", elem_id="tab-data"):
@@ -62,7 +69,9 @@ def build_page() -> SimpleNamespace:
         hub_tab.wire(hub)
         hub_tab_item.select(hub_tab.refresh, None, hub.run, api_visibility="undocumented")
         # the lists of runs are read when their tab opens, so a run that just ended is there
-        runs_tab_item.select(runs_tab.refresh, None, [runs.table, runs.compare, runs.pick], api_visibility="undocumented")
+        runs_tab_item.select(runs_tab.refresh, None, [runs.table, runs.compare, runs.pick], api_visibility="undocumented").then(
+            runs_tab.disk_note, None, runs.disk, api_visibility="undocumented"
+        )
         playground_tab_item.select(playground_tab.refresh_choices, None, playground.model, api_visibility="undocumented")
         demo.load(playground_tab.newest_choice, None, playground.model, api_visibility="undocumented").then(
             playground_tab.pick_model, playground.model, playground.base, api_visibility="undocumented"

@@ -61,6 +61,20 @@ def refresh(request: gr.Request = None, profile: gr.OAuthProfile | None = None) 
     return table, gr.update(choices=names), gr.update(choices=names, value=names[0] if names else None)
 
 
+def disk_note() -> str:
+    """What runs and uploads take and what is free; on a Space, the pruning rule (core.runs.disk)."""
+    from core.environment import on_space
+    from core.runs.disk import keep_days, quota_bytes, usage
+
+    line = f"Disk: {usage().describe()}."
+    if on_space():
+        line += (
+            f" On this Space runs and uploads are kept {keep_days():g} days and up to {quota_bytes() / 1e9:g} GB "
+            "together; older ones go first."
+        )
+    return line
+
+
 @friendly
 def curves(names: list[str] | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> go.Figure | None:
     """The primary metric of each selected run over its steps, overlaid (step 0 is each baseline)."""
@@ -160,12 +174,13 @@ def build() -> SimpleNamespace:
         ui.confirm = gr.Checkbox(False, label="Yes, delete it", elem_id="runs-delete-confirm")
         ui.delete = gr.Button("Delete run", variant="stop", elem_id="runs-delete")
     ui.zip = gr.File(label="Model zip", elem_id="runs-zip", height=80)
+    ui.disk = gr.Markdown(disk_note(), elem_id="runs-disk")
     return ui
 
 
 def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> None:
     listing = [ui.table, ui.compare, ui.pick]
-    ui.refresh.click(refresh, None, listing, api_name="runs")
+    ui.refresh.click(refresh, None, listing, api_name="runs").then(disk_note, None, ui.disk, api_visibility="undocumented")
     ui.compare.change(curves, ui.compare, ui.curves, api_visibility="undocumented")
 
     def load_config_of(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
@@ -179,6 +194,6 @@ def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> N
     resumed = outputs(train).extended(tabs=tabs)
     ui.resume.click(resumed(resume), ui.pick, resumed.targets, api_name="resume_run")
     # a refused delete must not leave the list under an error overlay: the message is the toast
-    ui.delete.click(delete, [ui.pick, ui.confirm], listing, api_name="delete_run", show_progress="hidden").success(
-        lambda: False, None, ui.confirm, api_visibility="undocumented"
-    )
+    deleted = ui.delete.click(delete, [ui.pick, ui.confirm], listing, api_name="delete_run", show_progress="hidden")
+    deleted.success(lambda: False, None, ui.confirm, api_visibility="undocumented")
+    deleted.success(disk_note, None, ui.disk, api_visibility="undocumented")

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from core.config import TrainConfig
 from core.environment import on_space, space_duplicate_url
-from core.runs import lock
+from core.runs import disk, lock
 from core.runs.folder import RunFolder, new_run_dir
 from core.runs.lock import BusyError
 from core.runs.state import TERMINAL_STATES, RunState
 from core.training.supervisor import AttachedRun, ChildRun, child_command
 
-__all__ = ["OWNER_ENV", "BusyError", "JobRegistry", "registry"]
+__all__ = ["OWNER_ENV", "BusyError", "JobRegistry", "registry", "weight_bytes"]
 
 OWNER_ENV = "SBERT_STUDIO_RUN_OWNER"  # the Space login that started a run, for its child's status.json
 
@@ -46,6 +46,8 @@ class JobRegistry:
         config = config.check()
         with self._lock:
             self._refuse_if_busy()
+            disk.prune()  # on a Space: runs and uploads past their age or the quota (logged); elsewhere nothing
+            disk.check_room(weight_bytes(config.model), max(2, config.save_total_limit))
             folder = RunFolder(config.project_name or new_run_dir(config.trainer))
             folder.create(config.replace(project_name=str(folder.path.resolve())).to_yaml())
             return self._launch(folder, owner, resume=False)
@@ -58,7 +60,10 @@ class JobRegistry:
         """
         with self._lock:
             self._refuse_if_busy()
-            return self._launch(RunFolder(run_dir), owner, resume=True)
+            folder = RunFolder(run_dir)
+            config = folder.read_config()
+            disk.check_room(weight_bytes(str(config.get("model", ""))), max(2, int(config.get("save_total_limit") or 2)))
+            return self._launch(folder, owner, resume=True)
 
     def current(self) -> ChildRun | AttachedRun | None:
         """The run that trains now (this app's, or one found through the lock), else the one started last here."""
@@ -136,6 +141,23 @@ class JobRegistry:
                 f"{space_duplicate_url()}"
             )
         raise BusyError(f"the studio is busy: run '{running.folder.name}'{by} is still training ({where}); {hint}")
+
+
+def weight_bytes(model_ref: str) -> int | None:
+    """Bytes of the model's fp32 weights, from its own files (a folder, the bundled default, the HF cache), else the
+    model list's published size; None when neither knows (a Hub id not yet downloaded and not in the list)."""
+    from core.catalog import CATALOG
+    from core.inference.model_files import facts_from_files
+    from core.inference.models import bundled_path
+
+    ref = (model_ref or "").strip()
+    if not ref:
+        return None
+    parameters = facts_from_files(str(bundled_path(ref) or ref))["parameters"]
+    if parameters is None:
+        card = next((c for c in CATALOG if c.id == ref), None)
+        parameters = int(card.parameters * 1e6) if card else None
+    return parameters * 4 if parameters else None
 
 
 registry = JobRegistry()
