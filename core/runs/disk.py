@@ -89,7 +89,7 @@ class Usage:
 
 
 def _gb(size: float) -> str:
-    return f"{size / 1e9:,.2f} GB" if size >= 1e8 else f"{size / 2**20:,.0f} MB"
+    return f"{size / 1e9:,.2f} GB" if size >= 1e9 else f"{size / 1e6:,.0f} MB"
 
 
 def _existing(path: Path) -> Path:
@@ -127,8 +127,8 @@ def check_room(weight_bytes: int | None, kept_checkpoints: int, free: int | None
     if need > free:
         raise DiskError(
             f"not enough disk for this run: it needs about {_gb(need)} ({kept_checkpoints} checkpoints of weights and "
-            f"optimiser state, then the model) and {_gb(free)} is free under {runs_root()}. Delete old runs on the Runs "
-            "tab, or lower save_total_limit (Keep checkpoints, 2 · Model)"
+            f"optimiser state, then the model) and {_gb(free)} is free under {runs_root()}. Free some disk (delete old "
+            "runs on the Runs tab), or pick a smaller base model"
         )
 
 
