@@ -26,13 +26,19 @@ class FakeHub:
         self.repos: dict[str, dict[str, bytes]] = {}
         self.private: dict[str, bool] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path)
+        self.bearers: list[str] = []  # the token of each request that carried one
         self.url = ""
 
     # ------------------------------------------------------------------ protocol
     def handle(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict | list | None]:
         self.requests.append((method, path))
+        bearer = (headers.get("authorization") or "").removeprefix("Bearer ").strip()
+        if bearer:
+            self.bearers.append(bearer)
         if method == "POST" and path == "/api/validate-yaml":  # the model card's metadata is checked before upload
             return 200, {}
+        if method == "GET" and path.startswith("/api/") and not path.startswith("/api/whoami"):
+            return 404, {"error": "Repository not found"}  # it serves no model or dataset: any id is unknown
         user = self.tokens.get((headers.get("authorization") or "").removeprefix("Bearer ").strip())
         if user is None:
             return 401, {"error": "Invalid credentials in Authorization header"}
@@ -81,6 +87,8 @@ def serve_fake_hub(hub: FakeHub):
             status, payload = hub.handle(method, self.path.split("?")[0], self.headers, body)
             data = json.dumps(payload).encode()
             self.send_response(status)
+            if status == 404:
+                self.send_header("x-error-code", "RepositoryNotFound")
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()
@@ -92,8 +100,11 @@ def serve_fake_hub(hub: FakeHub):
         def do_POST(self):
             self._answer("POST")
 
-        def do_HEAD(self):
-            self.send_response(200)
+        def do_HEAD(self):  # reachable; but it holds no model files (a download fails at once, as for an unknown id)
+            hub.requests.append(("HEAD", self.path))
+            self.send_response(404)
+            self.send_header("x-error-code", "RepositoryNotFound")
+            self.send_header("content-length", "0")
             self.end_headers()
 
         def log_message(self, *args):

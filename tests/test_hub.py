@@ -34,6 +34,8 @@ def hub(monkeypatch):
     with serve_fake_hub(FakeHub({TOKEN: "alice", READ_ONLY: "bob"}, read_only={READ_ONLY})) as fake:
         monkeypatch.setenv("HF_ENDPOINT", fake.url)
         monkeypatch.setattr(constants, "ENDPOINT", fake.url)
+        # downloads build their URL from this template, made from the endpoint when huggingface_hub was imported
+        monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", fake.url + "/{repo_id}/resolve/{revision}/{filename}")
         monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
         monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
         monkeypatch.delenv("HF_TOKEN", raising=False)

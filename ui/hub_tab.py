@@ -92,7 +92,9 @@ def build() -> SimpleNamespace:
     )
     runs = _runs()
     with gr.Row():
-        ui.run = gr.Dropdown(runs, value=runs[0] if runs else None, label="Run", elem_id="hub-run", scale=3)
+        ui.run = gr.Dropdown(
+            runs, value=runs[0] if runs else None, label="Run", elem_id="hub-run", scale=3, allow_custom_value=True
+        )  # any name, for API scripts: the owner check guards it
         ui.refresh = gr.Button("Refresh", elem_id="hub-refresh", scale=1)
     ui.run_note = gr.Markdown(elem_id="hub-run-note")
     with gr.Row():

@@ -162,10 +162,15 @@ def build() -> SimpleNamespace:
         ui.refresh = gr.Button("Refresh", elem_id="runs-refresh")
     ui.table = gr.Dataframe(runs_table(), label="Runs (newest first)", interactive=False, elem_id="runs-table", wrap=True)
     names = runs_table()["run"].tolist()
-    ui.compare = gr.Dropdown(names, multiselect=True, label="Compare the curves of", elem_id="runs-compare")
+    # run pickers take any name (API scripts name runs made after the page was built): the owner check guards them
+    ui.compare = gr.Dropdown(
+        names, multiselect=True, label="Compare the curves of", elem_id="runs-compare", allow_custom_value=True
+    )
     ui.curves = gr.Plot(label="Validation metric", elem_id="runs-curves")
     with gr.Row():
-        ui.pick = gr.Dropdown(names, value=names[0] if names else None, label="Run", elem_id="runs-pick", scale=3)
+        ui.pick = gr.Dropdown(
+            names, value=names[0] if names else None, label="Run", elem_id="runs-pick", scale=3, allow_custom_value=True
+        )
         ui.load = gr.Button("Load its config into the form", elem_id="runs-load-config")
         ui.open = gr.Button("Open in the playground", elem_id="runs-open")
         ui.download = gr.Button("Download the model (zip)", elem_id="runs-download")
