@@ -1,6 +1,7 @@
 # The two commands of the README. Each sets itself up on a fresh clone and is fast the second time.
 #   make run    virtualenv + torch + the project, then the app on http://$(HOST):$(PORT)
-#   make test   the same with test extras, then ruff and pytest
+#   make test   the same with test extras, then ruff and pytest (everything: what CI runs)
+#   make test-fast   ruff and the tests that train no model, start no process and open no browser (the edit loop)
 # TORCH_SPEC picks the torch build (default: the CPU build torch==2.13.0), e.g.
 #   make run TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
 
@@ -12,7 +13,7 @@ PORT ?= 7860
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test lint bench setup clean
+.PHONY: run test test-fast lint bench setup clean
 
 run: $(VENV)/.installed-app
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python app.py
@@ -21,6 +22,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The edit loop: no test here may train, start a process or open a browser (tests/conftest.py fails one that does).
+test-fast: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SBERT_STUDIO_TEST_TIER=fast $(BIN)/python -m pytest -m "not heavy and not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

@@ -19,7 +19,66 @@ os.environ["SBERT_STUDIO_RUNS"] = tempfile.mkdtemp(prefix="sbert-test-runs-")
 
 from tiny_model import build_tiny_bert, corpus
 
+# `make test-fast` sets this: the edit-loop tier, where no test may train, start a process or open a browser
+TIER_ENV = "SBERT_STUDIO_TEST_TIER"
+FAST_TIER = os.environ.get(TIER_ENV) == "fast"
+
+
+class HeavyInFastTier(BaseException):
+    """Raised (past every `except Exception`) when a test of the fast tier trains, starts a process or a browser."""
+
+
+def _forbid(what: str):
+    def refuse(*args, **kwargs):
+        raise HeavyInFastTier(f"{what} in the fast tier: mark the test `heavy` (it belongs to `make test` only)")
+
+    return refuse
+
+
+@pytest.fixture(autouse=True)
+def fast_tier_guard(request, monkeypatch):
+    """In the fast tier, starting a process (a child run, a browser, a console script) or training fails the test
+    loudly, whatever catches exceptions on the way: a guard, not a convention."""
+    if not FAST_TIER:
+        yield
+        return
+    import multiprocessing
+    import subprocess
+
+    violations: list[str] = []
+
+    def guard(what: str):
+        refuse = _forbid(what)
+
+        def record(*args, **kwargs):
+            violations.append(what)
+            refuse()
+
+        return record
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", guard("starting a process"))
+    monkeypatch.setattr(multiprocessing.Process, "start", guard("starting a process"))
+    monkeypatch.setattr(os, "fork", guard("forking a process"))
+    from core.runs.state import RunState  # light: the trainer's own module takes seconds to import
+
+    set_state, training = RunState.set_state, guard("training a model")
+
+    def set_state_unless_training(self, state, *args, **kwargs):
+        if state == "preparing":  # the first step of every TrainingJob run, before data or model is touched
+            training()
+        return set_state(self, state, *args, **kwargs)
+
+    monkeypatch.setattr(RunState, "set_state", set_state_unless_training)
+    yield
+    if violations:
+        pytest.fail(f"{violations[0]} in the fast tier: mark this test `heavy`", pytrace=False)
+
+
 ROOT = Path(__file__).resolve().parents[1]
+# How long a test waits for an event (a run's end, a stop) before it calls the run hung. Only a guard against
+# hangs: a busy machine is slow, never wrong, so no verdict depends on this clock (issue: a CI run beside a
+# benchmark took three times as long).
+HANG_GUARD = 900
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 

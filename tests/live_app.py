@@ -45,7 +45,7 @@ def serve_app():
         demo.close()
 
 
-def wait_for_runs(timeout: float = 120) -> None:
+def wait_for_runs(timeout: float = 900) -> None:
     """Stop whatever still trains and wait for it, so the next test starts with the GPU free."""
     job = registry.current()
     if job is not None and job.state.state not in TERMINAL_STATES:

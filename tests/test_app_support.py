@@ -8,7 +8,7 @@ import time
 import pandas as pd
 import pytest
 import yaml
-from conftest import rows_for, write_csv
+from conftest import HANG_GUARD, rows_for, write_csv
 
 from core.config import TrainConfig, load_config
 from core.data.nli import nli_to_scored_pairs, nli_to_triplets
@@ -185,10 +185,10 @@ def test_a_second_run_is_refused_while_one_trains_naming_the_running_one(tiny_mo
         assert registry.current() is first
     finally:
         first.stop()
-        first.wait(120)
+        first.wait(HANG_GUARD)
     assert first.snapshot()["state"] == "stopped"
     second = registry.start(TrainConfig(data_path=data, model=tiny_model, max_samples=20))
-    second.wait(120)
+    second.wait(HANG_GUARD)
     assert registry.current() is second and second.snapshot()["state"] == "finished"
     assert time.time() - second.snapshot()["finished_at"] < 60
 

@@ -28,11 +28,15 @@ def page(runs_root, tmp_path, monkeypatch):
     with serve_app() as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(60_000)
+        page.set_default_timeout(HANG_GUARD * 1000)  # a hang guard: each wait ends on its event
         page.goto(url)
         yield page
         browser.close()
 
+
+# An upper bound on waiting for a run to end, only so that a hung run cannot hang the suite: a busy machine is
+# slow, never wrong, so the verdict is the run's end, never this clock.
+HANG_GUARD = 900
 
 LOSS_POINTS = (
     "(() => { const g = document.querySelector('#loss-plot .js-plotly-plot');"
@@ -74,7 +78,8 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
     page.click("#train-start")
     # the page may show an earlier run of this server (it re-attaches to the last one) until this one starts
     page.wait_for_function("() => document.querySelector('#train-progress .studio-progress').dataset.state !== 'finished'")
-    seen, deadline = set(), time.time() + 180
+    # the run's end is what the loop waits for; HANG_GUARD only stops a hung run from hanging the suite
+    seen, deadline = set(), time.time() + HANG_GUARD
     while time.time() < deadline and progress_state(page) != "finished":
         seen.add(loss_points(page))
         assert progress_state(page) != "failed", page.inner_text("#train-status")
@@ -118,10 +123,6 @@ def test_playground_compares_a_finished_run_with_its_base_and_the_runs_tab_delet
     assert job.run()["state"] == "finished"
     page.reload()  # the picker lists the runs there are when the page loads
     open_tab(page, "Playground")
-    from ui import playground_tab
-
-    print("CHOICE", playground_tab.newest_choice())
-    page.wait_for_timeout(3000)
     page.wait_for_function("() => document.querySelector('#pg-model input').value.includes('demo-run')")
     page.wait_for_function(f"() => document.querySelector('#pg-base input').value === {tiny_model!r}")
     page.click("#pg-similarity-run")
@@ -156,7 +157,7 @@ def test_two_browsers_one_trains_the_other_is_told_busy_keeps_the_playground_and
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
         alice, bob = (browser.new_context(viewport={"width": 1400, "height": 1000}).new_page() for _ in range(2))
         for page in (alice, bob):
-            page.set_default_timeout(60_000)
+            page.set_default_timeout(HANG_GUARD * 1000)  # a hang guard: each wait ends on its event
             page.goto(url)
 
         # Alice uploads her table and starts a long run

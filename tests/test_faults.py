@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import HANG_GUARD
 
 from core.config import TrainConfig
 from core.runs.index import list_runs
@@ -85,9 +86,9 @@ def test_start_stop_start_trains_the_second_run_to_the_end(data_for, tiny_model,
         time.sleep(0.05)
     first.stop()
     first.stop()
-    assert first.wait(120) and first.snapshot()["state"] == "stopped"
+    assert first.wait(HANG_GUARD) and first.snapshot()["state"] == "stopped"
     second = registry.start(TrainConfig(data_path=data, model=tiny_model, trainer="pair", batch_size=16))
-    assert second.wait(120) and second.snapshot()["state"] == "finished"
+    assert second.wait(HANG_GUARD) and second.snapshot()["state"] == "finished"
     assert loadable(first.folder.model_dir) and loadable(second.folder.model_dir)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-from conftest import rows_for, write_csv
+from conftest import HANG_GUARD, rows_for, write_csv
 from fake_hub import FakeHub, serve_fake_hub
 
 from core.config import TrainConfig
@@ -130,7 +130,7 @@ def test_on_a_space_a_busy_studio_names_the_holder_and_suggests_duplicating(monk
             registry.start(TrainConfig(data_path=data, model=tiny_model), owner="bob")
     finally:
         first.stop()
-        first.wait(120)
+        first.wait(HANG_GUARD)
 
 
 def test_on_a_space_the_dataset_box_reads_no_file_of_the_machine(monkeypatch, tmp_path):

@@ -9,6 +9,7 @@ import sys
 import pytest
 import torch
 import yaml
+from conftest import HANG_GUARD
 
 from core.config import TrainConfig
 from core.errors import ConfigError
@@ -113,7 +114,7 @@ def test_a_stopped_lora_run_resumes_from_its_checkpoint_with_the_adapter_and_fin
     while job.snapshot().get("step", 0) < 12 and time.monotonic() < deadline:
         time.sleep(0.2)
     job.stop()
-    assert job.wait(120) and job.snapshot()["state"] == "stopped"
+    assert job.wait(HANG_GUARD) and job.snapshot()["state"] == "stopped"
     stopped_at = job.snapshot()["step"]
 
     again = TrainingJob(TrainConfig.from_dict(yaml.safe_load((run / "config.yaml").read_text())), run_dir=str(run), resume=True)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import HANG_GUARD, ROOT
 
 from core.config import TrainConfig
 from core.runs import lock
@@ -29,7 +29,7 @@ def loadable(folder: Path) -> bool:
     return SentenceTransformer(str(folder)).encode(["a dog runs"]).shape[0] == 1
 
 
-def wait_for(condition, seconds: float = 120, what: str = "the condition") -> None:
+def wait_for(condition, seconds: float = HANG_GUARD, what: str = "the condition") -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
@@ -84,7 +84,7 @@ def test_stop_during_training_saves_the_model_and_a_checkpoint_and_ends_stopped(
     job = registry.start(TrainConfig(data_path=data_for("pair", 300), model=tiny_model, **LONG))
     wait_for(lambda: job.snapshot().get("step", 0) >= 3, what="training steps")
     job.stop()
-    assert job.wait(120)
+    assert job.wait(HANG_GUARD)
     snap = job.snapshot()
     assert snap["state"] == "stopped" and 3 <= snap["step"] < snap["max_steps"]
     assert loadable(job.folder.model_dir)
@@ -120,10 +120,10 @@ def test_stop_during_a_long_evaluation_ends_within_seconds_not_after_it(tiny_mod
 
     monkeypatch.setattr(core.training.job, "build_evaluator", slow_evaluator)
     job.start()
-    assert evaluating.wait(120)
+    assert evaluating.wait(HANG_GUARD)
     asked = time.monotonic()
     job.stop()
-    assert job.wait(60)
+    assert job.wait(HANG_GUARD)
     assert time.monotonic() - asked < 10
     final = job.snapshot()
     assert final["state"] == "stopped" and loadable(run / "model")
@@ -135,13 +135,13 @@ def test_a_child_killed_with_sigkill_ends_failed_naming_the_cause_and_the_next_r
     job = registry.start(TrainConfig(data_path=data, model=tiny_model, **LONG))
     wait_for(lambda: job.snapshot().get("state") == "training", what="training")
     os.kill(job.pid, signal.SIGKILL)  # what the kernel's OOM killer does
-    assert job.wait(60)
+    assert job.wait(HANG_GUARD)
     snap = job.snapshot()
     assert snap["state"] == "failed"
     assert "the training process was killed (SIGKILL, signal 9): out of memory?" in snap["error"]
     assert "SIGKILL" in (job.folder.path / "log.txt").read_text()
     second = registry.start(TrainConfig(data_path=data, model=tiny_model, trainer="pair", max_samples=20))
-    assert second.wait(120) and second.snapshot()["state"] == "finished"
+    assert second.wait(HANG_GUARD) and second.snapshot()["state"] == "finished"
 
 
 def test_a_child_that_does_not_stop_is_killed_after_the_grace_and_the_state_says_so(tiny_model, runs_root, data_for):
@@ -168,7 +168,7 @@ def test_a_console_run_blocks_the_app_and_is_shown_and_stopped_from_it(tiny_mode
         assert seen.folder.path.resolve() == run.resolve() and seen.origin == "console"
         assert seen.snapshot()["state"] == "training"
         seen.stop()
-        assert proc.wait(120) == 130  # stopped cleanly, as with Ctrl-C
+        assert proc.wait(HANG_GUARD) == 130  # stopped cleanly, as with Ctrl-C
         assert seen.wait(30) and seen.snapshot()["state"] == "stopped" and loadable(run / "model")
     finally:
         if proc.poll() is None:
@@ -185,10 +185,10 @@ def test_an_app_restarted_while_its_child_trains_reattaches_to_it(tiny_model, ru
         assert found.pid == child.pid and found.origin == "app" and found.folder.name == child.folder.name
         assert after_restart.get(child.folder.name) is found
         found.stop()
-        assert found.wait(120) and found.snapshot()["state"] == "stopped"
+        assert found.wait(HANG_GUARD) and found.snapshot()["state"] == "stopped"
     finally:
         child.stop()
-        child.wait(120)
+        child.wait(HANG_GUARD)
 
 
 def test_a_stale_lock_is_taken_over_with_a_note_in_the_log(tiny_model, runs_root, data_for, tmp_path):
@@ -223,7 +223,7 @@ def test_resume_after_stop_continues_from_the_step_it_stopped_at(tiny_model, run
     proc = console_run(run, data_for("pair", 120), tiny_model, "--epochs", "3")
     wait_for(lambda: (RunFolder(run).read_status() or {}).get("step", 0) >= 12, what="steps")
     proc.send_signal(signal.SIGINT)  # Ctrl-C: stop after this step, save
-    assert proc.wait(120) == 130
+    assert proc.wait(HANG_GUARD) == 130
     stopped_at = RunFolder(run).read_status()["step"]
     done = _resume(run)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -258,7 +258,7 @@ def test_the_app_resumes_a_stopped_run_in_a_child(tiny_model, runs_root, data_fo
     job = registry.start(TrainConfig(data_path=data_for("pair", 120), model=tiny_model, trainer="pair", epochs=3, batch_size=4))
     wait_for(lambda: job.snapshot().get("step", 0) >= 5, what="training steps")
     job.stop()
-    assert job.wait(120) and job.snapshot()["state"] == "stopped"
+    assert job.wait(HANG_GUARD) and job.snapshot()["state"] == "stopped"
     stopped_at = job.snapshot()["step"]
     again = registry.resume(job.folder.path)
     assert again.wait(300)
@@ -285,7 +285,7 @@ def test_ctrl_c_on_the_app_stops_its_run_cleanly_with_the_model_saved(tiny_model
         run = Path(client.predict(config, api_name="/start_run"))
         wait_for(lambda: (RunFolder(run).read_status() or {}).get("step", 0) >= 2, what="training steps")
         os.killpg(app.pid, signal.SIGINT)
-        assert app.wait(120) is not None
+        assert app.wait(HANG_GUARD) is not None
         status = RunFolder(run).read_status()
         assert status["state"] == "stopped" and loadable(run / "model")
         assert lock.holder() is None

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import gradio as gr
 import httpx
 import pytest
-from conftest import rows_for, write_csv
+from conftest import HANG_GUARD, rows_for, write_csv
 from live_app import serve_app
 
 from core.config import TrainConfig
@@ -63,13 +63,13 @@ def test_on_a_space_only_the_person_who_started_a_run_may_stop_or_delete_it(monk
             train_tab.stop(str(job.folder.path))  # not logged in
         assert job.state.state not in ("stopped", "finished")
         assert "stop requested" in train_tab.stop(str(job.folder.path), profile=alice)
-        assert job.wait(120) and job.snapshot()["state"] == "stopped"
+        assert job.wait(HANG_GUARD) and job.snapshot()["state"] == "stopped"
         with pytest.raises(gr.Error, match="this run is not yours, so you cannot delete it"):
             runs_tab.delete(job.folder.name, True, profile=bob)
         assert job.folder.path.is_dir()
     finally:
         job.stop()
-        job.wait(120)
+        job.wait(HANG_GUARD)
 
 
 def check_data(client) -> str:
