@@ -35,6 +35,13 @@ def _forbid(what: str):
     return refuse
 
 
+def pytest_collection_modifyitems(items):
+    """A `slow` test (the real MiniLM, several processes) is `heavy` too: the fast tier leaves both out."""
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("heavy"):
+            item.add_marker(pytest.mark.heavy)
+
+
 @pytest.fixture(autouse=True)
 def fast_tier_guard(request, monkeypatch):
     """In the fast tier, starting a process (a child run, a browser, a console script) or training fails the test

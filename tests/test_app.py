@@ -20,6 +20,7 @@ def client(runs_root, tmp_path, monkeypatch):
         yield Client(url, verbose=False)
 
 
+@pytest.mark.heavy
 def test_the_launched_app_loads_a_file_and_trains_a_yaml_config_through_its_api(client, tiny_model, tmp_path):
     from gradio_client import handle_file
 

@@ -175,6 +175,7 @@ def test_data_report_text_names_drops_scaling_and_token_lengths():
     assert "1 (11.1%) longer than max_seq_length 128" in text
 
 
+@pytest.mark.heavy
 def test_a_second_run_is_refused_while_one_trains_naming_the_running_one(tiny_model, runs_root, tmp_path):
     data = str(write_csv(tmp_path / "p.csv", *rows_for("pair_score", 200)))
     registry = JobRegistry()

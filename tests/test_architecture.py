@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "core"
 
@@ -96,6 +98,7 @@ def test_the_rules_catch_a_forbidden_import():
     assert _violations("core.training.job", {"core.data.load", "core.runs.folder"}) == []
 
 
+@pytest.mark.heavy
 def test_importing_every_core_module_loads_no_gradio():
     modules = ",".join(m for m in _core_modules() if m != "core")
     code = f"import sys, importlib; [importlib.import_module(m) for m in '{modules}'.split(',')]; print('gradio' in sys.modules)"

@@ -58,6 +58,7 @@ def test_the_data_tab_reads_it_or_says_what_is_wrong(name, folders):
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.heavy
 def test_the_console_script_trains_it_or_says_what_is_wrong(name, folders, tiny_model, capsys):
     path = write_case(folders / "in", name)
     expected = outcome_of(name)

@@ -22,6 +22,7 @@ def run_cli(capsys, *args) -> tuple[int, str]:
     return code, captured.out + captured.err
 
 
+@pytest.mark.heavy
 def test_an_autotrain_docs_command_runs_with_the_console_script(tmp_path, data_for, tiny_model):
     project = tmp_path / "my-st-model"
     command = [
@@ -45,6 +46,7 @@ def test_an_autotrain_docs_command_runs_with_the_console_script(tmp_path, data_f
     assert yaml.safe_load((project / "config.yaml").read_text())["max_samples"] == 60
 
 
+@pytest.mark.heavy
 def test_a_yaml_config_with_flag_overrides(tmp_path, data_for, tiny_model, capsys):
     config = tmp_path / "run.yaml"
     config.write_text(yaml.safe_dump({"data_path": data_for("triplet"), "model": tiny_model, "trainer": "triplet", "epochs": 5}))
@@ -55,6 +57,7 @@ def test_a_yaml_config_with_flag_overrides(tmp_path, data_for, tiny_model, capsy
     assert (saved["trainer"], saved["epochs"], saved["batch_size"]) == ("triplet", 1.0, 8)
 
 
+@pytest.mark.heavy
 def test_columns_are_suggested_and_printed_when_no_flags_name_them(tmp_path, tiny_model, capsys):
     rows = [[f"question {i} about paris?", f"answer {i} is london river", i] for i in range(40)]
     path = write_csv(tmp_path / "qa.csv", ["query", "passage", "id"], rows)
@@ -64,6 +67,7 @@ def test_columns_are_suggested_and_printed_when_no_flags_name_them(tmp_path, tin
     assert "sentence1 <- 'query', sentence2 <- 'passage'" in out
 
 
+@pytest.mark.heavy
 def test_non_utf8_data_is_detected_and_trained_on(tmp_path, tiny_model, capsys):
     header, rows = rows_for("pair", 40)
     text = ",".join(header) + "\n" + "".join(f"{a} café,{b} thé\n" for a, b in rows)
@@ -110,6 +114,7 @@ DATA_ERRORS = [
 
 
 @pytest.mark.parametrize(("kind", "flags", "message"), DATA_ERRORS, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(DATA_ERRORS)])
+@pytest.mark.heavy
 def test_bad_data_fails_with_the_fix_and_no_finished_run(kind, flags, message, tmp_path, tiny_model, capsys):
     path = bad_file(tmp_path, kind)
     project = tmp_path / "run"
@@ -160,6 +165,7 @@ def test_fp16_on_a_cpu_machine_is_refused(tmp_path, tiny_model, capsys):
     assert code == 2 and "needs a CUDA GPU" in out
 
 
+@pytest.mark.heavy
 def test_an_existing_run_folder_is_refused_with_exit_2(tmp_path, tiny_model, capsys):
     project = tmp_path / "run"
     args = [
@@ -177,6 +183,7 @@ def test_an_existing_run_folder_is_refused_with_exit_2(tmp_path, tiny_model, cap
     assert code == 2 and "already holds a run" in out
 
 
+@pytest.mark.heavy
 def test_bad_input_through_the_real_console_script_prints_no_traceback(tmp_path):
     done = subprocess.run(
         [str(BIN / "sbert-studio"), "train", "--data-path", str(tmp_path / "missing.csv"), "--project-name", str(tmp_path / "r")],

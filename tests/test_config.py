@@ -179,6 +179,7 @@ def test_a_batch_size_the_label_grouped_sampler_cannot_use_is_refused_with_the_f
     valid(trainer="single_class", batch_size=batch_size).check()  # the default loss draws no label groups
 
 
+@pytest.mark.heavy
 def test_a_suggested_trainer_is_checked_once_known(tmp_path, tiny_model):
     from conftest import rows_for, write_csv
 

@@ -21,6 +21,7 @@ FAST = {"batch_size": 8, "max_seq_length": 32, "epochs": 1}
 
 
 @pytest.mark.parametrize("trainer", ["pair", "pair_score"])
+@pytest.mark.heavy
 def test_config_yaml_records_the_trainer_types_own_defaults(trainer, data_for, tiny_model, tmp_path):
     config = TrainConfig(data_path=data_for(trainer), model=tiny_model, trainer=trainer, max_seq_length=32)
     assert (config.lr, config.epochs, config.batch_size) == (None, None, None)  # unset: the trainer type's
@@ -35,6 +36,7 @@ def test_config_yaml_records_the_trainer_types_own_defaults(trainer, data_for, t
     assert load_config(run / "config.yaml").resolved(trainer, recorded["loss"]) == load_config(run / "config.yaml")
 
 
+@pytest.mark.heavy
 def test_a_value_the_person_sets_wins_over_the_trainer_default(data_for, tiny_model, tmp_path):
     config = TrainConfig(data_path=data_for("pair"), model=tiny_model, trainer="pair", lr=3e-4, **FAST)
     TrainingJob(config, run_dir=str(tmp_path / "run")).run()
@@ -42,6 +44,7 @@ def test_a_value_the_person_sets_wins_over_the_trainer_default(data_for, tiny_mo
     assert (recorded["lr"], recorded["batch_size"], recorded["epochs"]) == (3e-4, 8, 1)
 
 
+@pytest.mark.heavy
 def test_a_suggested_trainer_is_recorded_with_its_defaults(data_for, tiny_model, tmp_path):
     config = TrainConfig(data_path=data_for("triplet"), model=tiny_model, max_seq_length=32)
     TrainingJob(config, run_dir=str(tmp_path / "run")).run()
@@ -101,6 +104,7 @@ def worse_run(folder, model: str, **where) -> TrainConfig:
     )  # fmt: skip
 
 
+@pytest.mark.heavy
 def test_a_run_that_makes_the_model_worse_saves_the_base_model_and_says_so(tiny_model, tmp_path):
     from sentence_transformers import SentenceTransformer
 
@@ -121,6 +125,7 @@ def test_a_run_that_makes_the_model_worse_saves_the_base_model_and_says_so(tiny_
     assert np.allclose(saved, base, atol=1e-5)
 
 
+@pytest.mark.heavy
 def test_the_warning_reaches_the_playground_the_hub_tab_and_the_model_card(tiny_model, tmp_path, runs_root):
     from core.hub.push import enrich_model_card
     from core.runs.index import model_choices, run_warning
@@ -137,6 +142,7 @@ def test_the_warning_reaches_the_playground_the_hub_tab_and_the_model_card(tiny_
     assert "**Warning**: training did not beat" in enrich_model_card(job.run_dir).read_text()
 
 
+@pytest.mark.heavy
 def test_a_base_model_already_near_the_top_is_said_before_training(tiny_model, tmp_path):
     texts = sentences(60)
     path = tmp_path / "same.csv"

@@ -27,6 +27,7 @@ def loadable(folder: Path) -> bool:
     return SentenceTransformer(str(folder)).encode(["a dog runs"]).shape[0] == 1
 
 
+@pytest.mark.heavy
 def test_stop_during_the_baseline_evaluation_ends_it_at_once_stopped_with_the_base_model_saved(
     data_for, tiny_model, tmp_path, monkeypatch
 ):
@@ -57,6 +58,7 @@ def test_stop_during_the_baseline_evaluation_ends_it_at_once_stopped_with_the_ba
     assert loadable(run / "model")
 
 
+@pytest.mark.heavy
 def test_stop_during_saving_still_ends_finished_because_training_completed(data_for, tiny_model, tmp_path, monkeypatch):
     from sentence_transformers import SentenceTransformerTrainer
 
@@ -77,6 +79,7 @@ def test_stop_during_saving_still_ends_finished_because_training_completed(data_
     assert loadable(run / "model")
 
 
+@pytest.mark.heavy
 def test_start_stop_start_trains_the_second_run_to_the_end(data_for, tiny_model, runs_root):
     registry = JobRegistry()
     data = data_for("pair", 300)

@@ -33,6 +33,8 @@ from core.runs import lock
 from core.training.job import TrainingJob
 from core.visitors import Visitor
 
+pytestmark = pytest.mark.heavy  # every test here starts processes or trains
+
 OWNER_TOKEN = "hf_SpaceOwnersSecretToken0000"
 TOKENS = {OWNER_TOKEN: "owner", "hf_AlicesOwnToken1111": "alice", "hf_BobsOwnToken2222": "bob"}
 LOGINS = {"alice": "hf_AlicesOwnToken1111", "bob": "hf_BobsOwnToken2222", "owner": OWNER_TOKEN}

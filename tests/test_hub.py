@@ -54,6 +54,7 @@ def files_containing(root: Path, text: str) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
 
 
+@pytest.mark.heavy
 def test_push_from_the_hub_tab_delivers_model_files_and_an_enriched_card(hub, run):
     repo = hub_tab.fill_repo_id("my-run", TOKEN)
     assert repo == "alice/my-run"
@@ -68,6 +69,7 @@ def test_push_from_the_hub_tab_delivers_model_files_and_an_enriched_card(hub, ru
     assert files_containing(run, TOKEN) == [] and TOKEN not in answer + repo
 
 
+@pytest.mark.heavy
 def test_each_failed_push_says_why_and_can_be_retried(hub, run, monkeypatch):
     with pytest.raises(gr.Error, match="refused the token \\(401\\)"):
         hub_tab.push("my-run", "hf_wrong", "alice/my-run", True, False, "")
@@ -86,6 +88,7 @@ def test_each_failed_push_says_why_and_can_be_retried(hub, run, monkeypatch):
         hub_tab.push("my-run", TOKEN, "no-slash", True, False, "")
 
 
+@pytest.mark.heavy
 def test_the_console_script_pushes_at_the_end_with_the_token_from_hf_token(hub, runs_root, tmp_path, tiny_model):
     data = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 40)[1])
     env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"} | {"HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN}
@@ -115,6 +118,7 @@ def test_on_a_space_runs_go_to_persistent_storage_and_local_models_stay_in_the_r
         resolve_model(tiny_model)
 
 
+@pytest.mark.heavy
 def test_on_a_space_a_busy_studio_names_the_holder_and_suggests_duplicating(monkeypatch, runs_root, tmp_path, tiny_model):
     from core.training.jobs import BusyError, JobRegistry
 
@@ -165,6 +169,7 @@ def test_the_app_builds_on_a_space_with_the_login_button(monkeypatch):
     assert (ROOT / "requirements.txt").is_file()
 
 
+@pytest.mark.heavy
 def test_a_push_through_the_page_leaks_the_token_nowhere(hub, run, runs_root, tmp_path, monkeypatch, caplog):
     import logging
 

@@ -16,6 +16,8 @@ from core.runs import lock
 from core.runs.index import list_runs
 from core.training.jobs import JobRegistry
 
+pytestmark = pytest.mark.heavy  # every test here starts processes or trains
+
 ROOT = Path(__file__).resolve().parents[1]
 HOLD = """
 import os, sys, time

@@ -22,6 +22,7 @@ KEY = "0.model.encoder.layer.0.attention.self.key.weight"
 NO_PEFT = "import sys; sys.modules['peft'] = None\nfrom sentence_transformers import SentenceTransformer\n"
 
 
+@pytest.mark.heavy
 def test_a_lora_run_trains_only_the_adapter_and_saves_a_merged_model_that_loads_without_peft(tiny_model, data_for, tmp_path):
     config = TrainConfig(data_path=data_for("pair_score", 60), model=tiny_model, lora=True, lora_rank=4, epochs=2, lr=1e-3)
     final = TrainingJob(config, run_dir=str(tmp_path / "run")).run()
@@ -104,6 +105,7 @@ def test_lora_without_peft_says_which_package_to_install_before_anything_loads(m
         TrainConfig(data_path="x.csv", lora=True, lora_rank=0).check()
 
 
+@pytest.mark.heavy
 def test_a_stopped_lora_run_resumes_from_its_checkpoint_with_the_adapter_and_finishes(tiny_model, data_for, tmp_path):
     import time
 

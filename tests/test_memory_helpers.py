@@ -29,6 +29,7 @@ def test_the_cached_loss_embeds_in_mini_batches_of_the_size_asked(tiny_model):
     assert build_loss(LOSSES["CachedMultipleNegativesRankingLoss"], model).mini_batch_size == 32  # the library's own
 
 
+@pytest.mark.heavy
 def test_gradient_checkpointing_reaches_the_trainer_and_a_run_with_both_helpers_trains(tiny_model, data_for, tmp_path):
     config = TrainConfig(
         data_path=data_for("pair", 80),

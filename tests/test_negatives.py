@@ -145,6 +145,7 @@ def test_wikiqa_reads_as_qa_with_hard_negatives(shared_data):
     assert "negative_3" in data.prepared.train.columns
 
 
+@pytest.mark.heavy
 def test_a_labelled_table_trains_with_its_negatives(tmp_path, tiny_model):
     path = tmp_path / "table.csv"
     labelled_table().to_csv(path, index=False)
@@ -154,6 +155,7 @@ def test_a_labelled_table_trains_with_its_negatives(tmp_path, tiny_model):
     assert "negative_3" in (tmp_path / "run" / "data_report.json").read_text()
 
 
+@pytest.mark.heavy
 def test_mined_negatives_are_added_before_training(tmp_path, tiny_model):
     texts = sentences(80)
     path = tmp_path / "pairs.csv"
@@ -173,6 +175,7 @@ def test_mined_negatives_are_added_before_training(tmp_path, tiny_model):
     assert "mining 2 hard negative(s)" in (tmp_path / "run" / "log.txt").read_text()
 
 
+@pytest.mark.heavy
 def test_mining_with_too_few_documents_says_so_and_trains_on_the_pairs(tmp_path, tiny_model):
     path = tmp_path / "pairs.csv"
     pd.DataFrame({"anchor": ["a man plays", "a dog runs", "the cat sits"], "positive": ["music", "music", "music"]}).to_csv(

@@ -31,6 +31,7 @@ def run(runs_root, tmp_path, tiny_model):
     return job.folder.path
 
 
+@pytest.mark.heavy
 def test_the_picker_offers_every_finished_run_first_then_the_base_models(run, tiny_model):
     choices = model_choices()
     assert choices[0][1] == str(run / "model") and choices[0][0].startswith("run r1 (pair, ndcg@10 ")
@@ -39,6 +40,7 @@ def test_the_picker_offers_every_finished_run_first_then_the_base_models(run, ti
     assert "value" not in pg.pick_model("sentence-transformers/all-MiniLM-L6-v2")
 
 
+@pytest.mark.heavy
 def test_pair_similarity_from_the_picked_and_the_base_model_side_by_side(run, tiny_model):
     text = pg.compare_similarity(str(run / "model"), tiny_model, "the dog runs", "a dog is running")
     assert text.startswith("picked model **") and "base model **" in text and "change **" in text
@@ -52,6 +54,7 @@ def test_similarity_matrices_are_square_heatmaps(tiny_model):
     assert len(tuned.data[0].z) == 3 and len(tuned.data[0].z[0]) == 3 and base is not None
 
 
+@pytest.mark.heavy
 def test_search_marks_rank_changes_and_reuses_the_corpus_embeddings(run, tiny_model, monkeypatch):
     from core.inference.cache import cached_model
 
@@ -93,6 +96,7 @@ def test_a_missing_or_broken_model_folder_is_named(tmp_path):
         pg.compare_similarity(str(broken), "", "a", "b")
 
 
+@pytest.mark.heavy
 def test_corpus_from_a_table_column_and_from_a_runs_training_texts(run, tmp_path):
     table = write_csv(tmp_path / "docs.csv", ["id", "body", "topic"], [[i, f"text {i}", i % 2] for i in range(7)])
     shown = pg.corpus_from_table(str(table), None)
@@ -102,6 +106,7 @@ def test_corpus_from_a_table_column_and_from_a_runs_training_texts(run, tmp_path
     assert len(texts) > 50 and "training texts of run `r1`" in note
 
 
+@pytest.mark.heavy
 def test_the_embedding_map_has_a_point_per_text_coloured_by_label_or_cluster(tiny_model, tmp_path):
     rows = [[f"the {animal} runs {i}", animal] for i, animal in enumerate(["dog", "cat"] * 20)]
     table = write_csv(tmp_path / "docs.csv", ["body", "topic"], rows)
@@ -113,6 +118,7 @@ def test_the_embedding_map_has_a_point_per_text_coloured_by_label_or_cluster(tin
     assert all(trace.name.startswith("cluster ") for trace in clusters.data)
 
 
+@pytest.mark.heavy
 def test_runs_tab_lists_compares_zips_reloads_and_deletes_with_confirmation(run, tmp_path):
     from ui.layout import build_page
 

@@ -20,6 +20,8 @@ from core.runs.folder import RunFolder
 from core.training.job import TrainingJob
 from core.training.jobs import BusyError, JobRegistry
 
+pytestmark = pytest.mark.heavy  # every test here starts processes or trains
+
 LONG = {"trainer": "pair", "epochs": 200, "batch_size": 4}  # a run that trains until it is stopped
 
 

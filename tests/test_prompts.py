@@ -88,6 +88,7 @@ def test_each_prepared_column_gets_its_role_s_side_as_the_recipe_table_says():
     assert prompts.for_columns(prompts.Prompts("", "", {}), qa, ["sentence1", "sentence2"]) == {}
 
 
+@pytest.mark.heavy
 def test_the_model_s_prompts_reach_the_tokenizer_in_training_evaluation_mining_and_the_saved_model(
     prompted_model, data_for, tmp_path, tokenized
 ):
@@ -135,6 +136,7 @@ def test_search_reads_the_query_with_the_query_prompt_and_the_corpus_with_the_do
     assert {QRY + "a red car.", QRY + "a blue car."} <= set(texts)  # similarity: texts of one kind, the query side
 
 
+@pytest.mark.heavy
 def test_a_prompt_set_against_the_model_s_own_warns_records_both_and_the_saved_model_encodes_with_it(
     prompted_model, data_for, tmp_path, tokenized
 ):
@@ -152,6 +154,7 @@ def test_a_prompt_set_against_the_model_s_own_warns_records_both_and_the_saved_m
     assert SentenceTransformer(str(tmp_path / "run" / "model")).prompts["query"] == "ask: "
 
 
+@pytest.mark.heavy
 def test_prompts_cleared_reach_nothing_and_a_one_sided_trainer_uses_the_query_prompt_everywhere(
     prompted_model, data_for, tmp_path, tokenized
 ):

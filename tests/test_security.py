@@ -47,6 +47,7 @@ def test_on_a_space_a_config_cannot_read_files_of_the_machine(tmp_path, monkeypa
     assert confine(TrainConfig(data_path="owner/dataset"), space=True).data_path == "owner/dataset"
 
 
+@pytest.mark.heavy
 def test_on_a_space_only_the_person_who_started_a_run_may_stop_or_delete_it(monkeypatch, runs_root, tmp_path, tiny_model):
     from ui import runs_tab, train_tab
 
@@ -79,6 +80,7 @@ def check_data(client) -> str:
     return client.predict(**values, api_name="/check_data")
 
 
+@pytest.mark.heavy
 def test_two_sessions_keep_their_own_tables_and_the_second_is_told_the_studio_is_busy(
     runs_root, tmp_path, tiny_model, monkeypatch
 ):

@@ -25,6 +25,7 @@ def read_metrics(run_dir) -> list[dict]:
 
 
 @pytest.mark.parametrize("trainer", list(RECIPES))
+@pytest.mark.heavy
 def test_each_trainer_type_trains_with_its_default_loss_and_evaluator(trainer, data_for, tiny_model, tmp_path):
     run = tmp_path / "run"
     _, final = train(data_for(trainer), tiny_model, run, trainer=trainer)
@@ -43,12 +44,14 @@ OTHER_LOSSES = [(r.name, loss) for r in RECIPES.values() for loss in r.losses[1:
 
 
 @pytest.mark.parametrize(("trainer", "loss"), OTHER_LOSSES)
+@pytest.mark.heavy
 def test_every_other_offered_loss_trains(trainer, loss, data_for, tiny_model, tmp_path):
     _, final = train(data_for(trainer), tiny_model, tmp_path / "run", trainer=trainer, loss=loss, eval_strategy="no")
     assert final["state"] == "finished", final["error"]
     assert final["loss"] == loss
 
 
+@pytest.mark.heavy
 def test_metrics_lines_and_status_follow_the_documented_schema(data_for, tiny_model, tmp_path):
     run = tmp_path / "run"
     _, final = train(data_for("pair_score", 80), tiny_model, run, trainer="pair_score", logging_steps=2)
@@ -65,6 +68,7 @@ def test_metrics_lines_and_status_follow_the_documented_schema(data_for, tiny_mo
     assert status["state"] == "finished" and status["error"] is None
 
 
+@pytest.mark.heavy
 def test_matryoshka_wraps_the_loss_and_evaluates_each_dimension(data_for, tiny_model, tmp_path):
     run = tmp_path / "run"
     _, final = train(data_for("pair"), tiny_model, run, trainer="pair", matryoshka_dims=[32, 16, 8])
@@ -75,12 +79,14 @@ def test_matryoshka_wraps_the_loss_and_evaluates_each_dimension(data_for, tiny_m
     assert final["baseline"] == baseline["valid_dim32_cosine_ndcg@10"]
 
 
+@pytest.mark.heavy
 def test_matryoshka_larger_than_the_model_fails_with_the_size_named(data_for, tiny_model, tmp_path):
     _, final = train(data_for("pair"), tiny_model, tmp_path / "run", trainer="pair", matryoshka_dims=[384, 16])
     assert final["state"] == "failed"
     assert "[384] exceed the model's embedding size 32" in final["error"]
 
 
+@pytest.mark.heavy
 def test_stop_ends_at_the_next_step_and_saves_the_model(data_for, tiny_model, tmp_path):
     run = tmp_path / "run"
     config = TrainConfig(data_path=data_for("pair", 400), model=tiny_model, trainer="pair", epochs=20, batch_size=4)
@@ -97,6 +103,7 @@ def test_stop_ends_at_the_next_step_and_saves_the_model(data_for, tiny_model, tm
     assert json.loads((run / "status.json").read_text())["state"] == "stopped"
 
 
+@pytest.mark.heavy
 def test_stop_before_the_baseline_saves_the_base_model_and_trains_nothing(data_for, tiny_model, tmp_path):
     run = tmp_path / "run"
     job = TrainingJob(TrainConfig(data_path=data_for("pair"), model=tiny_model, trainer="pair", **FAST), run_dir=str(run))
@@ -107,6 +114,7 @@ def test_stop_before_the_baseline_saves_the_base_model_and_trains_nothing(data_f
     assert "stopped before baseline" in (run / "log.txt").read_text()
 
 
+@pytest.mark.heavy
 def test_an_exception_in_the_training_thread_ends_in_failed_with_the_error(data_for, tiny_model, tmp_path, monkeypatch):
     from core.training.callback import StudioCallback
 
@@ -127,6 +135,7 @@ def test_an_exception_in_the_training_thread_ends_in_failed_with_the_error(data_
     assert not (run / "model").exists()
 
 
+@pytest.mark.heavy
 def test_early_stopping_uses_the_primary_metric(data_for, tiny_model, tmp_path):
     run = tmp_path / "run"
     _, final = train(
@@ -140,6 +149,7 @@ def test_early_stopping_uses_the_primary_metric(data_for, tiny_model, tmp_path):
     assert trainer_state["best_metric"] is not None
 
 
+@pytest.mark.heavy
 def test_texts_longer_than_the_model_takes_train_after_capping_max_seq_length(tmp_path, tiny_model):
     from conftest import rows_for, write_csv
 
@@ -151,6 +161,7 @@ def test_texts_longer_than_the_model_takes_train_after_capping_max_seq_length(tm
     assert "max_seq_length 256 is more than the model takes; using 64" in (run / "log.txt").read_text()
 
 
+@pytest.mark.heavy
 def test_a_folder_that_holds_a_run_is_never_overwritten(data_for, tiny_model, tmp_path):
     run = tmp_path / "run"
     train(data_for("pair"), tiny_model, run, trainer="pair")
@@ -165,6 +176,7 @@ def test_a_run_without_a_folder_name_goes_under_the_runs_root(data_for, tiny_mod
     assert job.run_dir.parent == runs_root and job.run_dir.name.endswith("-pair")
 
 
+@pytest.mark.heavy
 def test_pair_class_with_three_text_labels_scores_the_softmax_classifier(tmp_path, tiny_model):
     from conftest import rows_for, write_csv
 
@@ -179,6 +191,7 @@ def test_pair_class_with_three_text_labels_scores_the_softmax_classifier(tmp_pat
     assert report["labels"]["mapping"] == {"contradiction": 0, "entailment": 1, "neutral": 2}
 
 
+@pytest.mark.heavy
 def test_matryoshka_with_softmax_loss_is_refused_with_the_reason(data_for, tiny_model, tmp_path):
     _, final = train(
         data_for("pair_class"), tiny_model, tmp_path / "run", trainer="pair_class", loss="SoftmaxLoss", matryoshka_dims=[32, 16]

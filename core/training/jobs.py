@@ -87,7 +87,7 @@ class JobRegistry:
         child_env = {OWNER_ENV: owner} if owner else {}
         try:
             job = ChildRun(folder, child_command(folder, resume=resume), reservation, env=child_env)
-        except Exception:
+        except BaseException:  # Ctrl-C (or anything) while starting the child: the machine stays free
             lock.release(reservation)
             raise
         if not resume:  # the page sees the run (and its owner) at once; the child rewrites status.json when it starts
