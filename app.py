@@ -38,7 +38,7 @@ def main() -> None:
             show_error=True,
         )
     finally:  # Ctrl-C: the run training in a child process stops after its step and saves its model
-        from core.training.jobs import registry
+        from core.training.registry import registry
 
         stopped = registry.stop_all()
         if stopped:

@@ -108,7 +108,7 @@ def _console_logging() -> None:
 def _train(args: argparse.Namespace) -> int:
     from core.runs.lock import TOKEN_ENV
     from core.training.job import TrainingJob
-    from core.training.jobs import OWNER_ENV
+    from core.training.registry import OWNER_ENV
 
     origin = "app" if os.environ.get(TOKEN_ENV) else "console"
     if args.resume:

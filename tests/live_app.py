@@ -8,7 +8,7 @@ import socket
 import time
 
 from core.runs.state import TERMINAL_STATES
-from core.training.jobs import registry
+from core.training.registry import registry
 
 # Debian's Chromium, never a browser a tool downloads; flags for a headless machine without a GPU
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -17,7 +17,7 @@ from core.data.workspace import keep_file, save_table
 from core.errors import DataError
 from core.runs.commands import commands
 from core.runs.progress import before_after, format_seconds, loss_series, metric_series, progress, smooth
-from core.training.jobs import BusyError, JobRegistry
+from core.training.registry import BusyError, JobRegistry
 
 
 def test_progress_extrapolates_the_eta_from_the_time_per_training_step():

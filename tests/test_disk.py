@@ -37,7 +37,7 @@ def test_a_run_that_would_not_fit_on_the_disk_is_refused_with_both_figures(runs_
 
 def test_the_app_refuses_a_run_before_its_folder_is_made_when_the_disk_is_too_small(runs_root, tiny_model, data_for, monkeypatch):
     from core.config import TrainConfig
-    from core.training.jobs import JobRegistry
+    from core.training.registry import JobRegistry
 
     monkeypatch.setattr(disk, "usage", lambda: disk.Usage(runs=0, datasets=0, free=1000))
     with pytest.raises(disk.DiskError, match="not enough disk for this run"):

@@ -16,7 +16,7 @@ from conftest import HANG_GUARD
 from core.config import TrainConfig
 from core.runs.index import list_runs
 from core.training.job import TrainingJob
-from core.training.jobs import JobRegistry
+from core.training.registry import JobRegistry
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -120,7 +120,7 @@ def test_on_a_space_runs_go_to_persistent_storage_and_local_models_stay_in_the_r
 
 @pytest.mark.heavy
 def test_on_a_space_a_busy_studio_names_the_holder_and_suggests_duplicating(monkeypatch, runs_root, tmp_path, tiny_model):
-    from core.training.jobs import BusyError, JobRegistry
+    from core.training.registry import BusyError, JobRegistry
 
     monkeypatch.setenv("SPACE_ID", "someone/sbert-studio")
     data = str(write_csv(tmp_path / "p.csv", *rows_for("pair_score", 200)))

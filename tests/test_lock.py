@@ -14,7 +14,7 @@ import pytest
 
 from core.runs import lock
 from core.runs.index import list_runs
-from core.training.jobs import JobRegistry
+from core.training.registry import JobRegistry
 
 pytestmark = pytest.mark.heavy  # every test here starts processes or trains
 

@@ -18,7 +18,7 @@ from core.config import TrainConfig
 from core.runs import lock
 from core.runs.folder import RunFolder
 from core.training.job import TrainingJob
-from core.training.jobs import BusyError, JobRegistry
+from core.training.registry import BusyError, JobRegistry
 
 pytestmark = pytest.mark.heavy  # every test here starts processes or trains
 
@@ -58,7 +58,7 @@ def test_a_run_started_by_the_app_trains_in_a_child_process_and_leaves_nothing_i
 import json, os, sys, psutil
 sys.path[:0] = [{str(ROOT)!r}]
 from core.config import TrainConfig
-from core.training.jobs import registry
+from core.training.registry import registry
 config = TrainConfig(data_path={data_for("pair", 200)!r}, model={tiny_model!r}, trainer="pair", epochs=2, batch_size=8)
 first = registry.start(config)
 first.wait(300)

@@ -15,7 +15,7 @@ from live_app import serve_app
 from core.config import TrainConfig
 from core.errors import ConfigError
 from core.training.admission import confine
-from core.training.jobs import registry
+from core.training.registry import registry
 
 
 def test_the_server_serves_no_file_of_the_machine(runs_root, tmp_path):

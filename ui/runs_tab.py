@@ -138,7 +138,7 @@ def delete(name: str, confirmed: bool, request: gr.Request = None, profile: gr.O
 def resume(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
     """Continue a stopped or interrupted run from its newest checkpoint, in a child process; the Train tab shows it.
     A run without a checkpoint says so and points to a fresh start with the same settings."""
-    from core.training.jobs import registry
+    from core.training.registry import registry
     from ui.train_tab import render
 
     if not name:

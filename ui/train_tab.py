@@ -1,7 +1,7 @@
 """Tab 3, Train: start and stop a run, watch it live, read the before/after at the end.
 
 Reads: the whole form (start), the run shown (`run_dir` state). Writes: nothing on disk itself;
-the job (core.training.jobs) writes the run folder, and a `gr.Timer` re-reads it once a second while the
+the job (core.training.registry) writes the run folder, and a `gr.Timer` re-reads it once a second while the
 run trains (the timer is off when nothing runs). Loading the page re-attaches to the job that
 trains, or shows the last one.
 """
@@ -24,7 +24,7 @@ from core.runs.owner import check_run
 from core.runs.progress import before_after, loss_series, metric_series, progress
 from core.runs.state import TERMINAL_STATES
 from core.training.admission import confine
-from core.training.jobs import registry
+from core.training.registry import registry
 from core.visitors import Visitor, check_owner, may_see
 from ui.errors import friendly
 from ui.form import Form
