@@ -30,6 +30,7 @@ __all__ = [
     "ADVANCED_GROUPS",
     "BASIC",
     "IGNORED_KEYS",
+    "MINING_MARGIN",
     "LORA_LR_FACTOR",
     "PEFT_MISSING",
     "FieldType",
@@ -46,6 +47,7 @@ EVAL_STRATEGIES = ("no", "steps", "epoch")
 PRECISIONS = ("auto", "no", "fp16", "bf16")  # auto: bf16 on a GPU that has it, else fp32 (no)
 LOGGERS = ("none", "tensorboard", "wandb", "mlflow")
 SECRET_FIELDS = ("token",)
+MINING_MARGIN = 0.05  # a mined negative scores at least this share below its positive (sentence-transformers' docs)
 # An adapter of rank 16 learns from far fewer weights: on STS-B (pair_score, MiniLM) LoRA at the trainer's own
 # 1e-4 rose in-app but fell on held-out STS-B dev (0.8672 -> 0.8595); at 1e-3 it gained (-> 0.8791). README, "LoRA".
 LORA_LR_FACTOR = 10
@@ -184,7 +186,7 @@ class TrainConfig:
         label="Mine hard negatives with the base model before training (retrieval trainer types)",
     )
     mining_margin: float = setting(
-        0.05,
+        MINING_MARGIN,
         "with --mine-negatives: a mined negative scores at least this share below the positive (fewer false negatives)",
         group="negatives",
         label="Mining margin (a negative scores at least this share below the positive)",
@@ -374,7 +376,7 @@ class TrainConfig:
         for name in ("lr", "epochs", "batch_size", "gradient_accumulation", "max_seq_length", "num_negatives", "mini_batch_size"):
             value = getattr(self, name)
             need(value is None or (value > 0 and math.isfinite(value)), f"{name}: {value} must be greater than 0")
-        need(0 <= self.mining_margin < 1, f"mining_margin: {self.mining_margin} must be in [0, 1), e.g. 0.05")
+        need(0 <= self.mining_margin < 1, f"mining_margin: {self.mining_margin} must be in [0, 1), e.g. {MINING_MARGIN}")
         need(0 <= self.warmup_ratio < 1, f"warmup_ratio: {self.warmup_ratio} must be in [0, 1)")
         need(0 < self.validation_fraction < 1, f"validation_fraction: {self.validation_fraction} must be in (0, 1)")
         need(self.weight_decay >= 0, f"weight_decay: {self.weight_decay} must be 0 or more")

@@ -2,9 +2,8 @@
 
 A hard negative is a text from the corpus that a model ranks close to the anchor but that is not
 its positive; training on such triplets teaches finer distinctions than in-batch negatives alone.
-This wraps sentence-transformers' `mine_hard_negatives` with the settings its docs recommend
-(NV-Retriever's TopK-PercPos: a negative must score at least 5% below the positive, which keeps
-unlabelled positives out).
+Mining is core.data.mining's one call of sentence-transformers' `mine_hard_negatives` (its docs'
+settings: a negative scores at least 5% below the positive, which keeps unlabelled positives out).
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from core.data.mining import MINING_MARGIN, mine
 from core.errors import DataError
 
 __all__ = ["mine_triplets"]
@@ -25,8 +25,8 @@ def mine_triplets(
     model,
     *,
     num_negatives: int = 1,
-    relative_margin: float = 0.05,
-    range_max: int | None = 50,
+    relative_margin: float = MINING_MARGIN,
+    range_max: int = 50,
     batch_size: int = 32,
     progress: Callable[[float, str], None] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
@@ -37,9 +37,6 @@ def mine_triplets(
     Raises:
         DataError: a column is missing, or too few usable pairs to mine from.
     """
-    from datasets import Dataset
-    from sentence_transformers.util import mine_hard_negatives
-
     missing = [c for c in (anchor, positive) if c not in df.columns]
     if missing:
         raise DataError(
@@ -56,16 +53,13 @@ def mine_triplets(
         raise DataError(f"hard-negative mining needs at least 3 pairs with both texts; found {len(pairs)}")
     if progress:
         progress(0.05, f"embedding {len(pairs)} anchors and {pairs['positive'].nunique()} candidate texts")
-    mined = mine_hard_negatives(
-        Dataset.from_pandas(pairs, preserve_index=False),
+    mined = mine(
+        pairs,
         model,
-        anchor_column_name="anchor",
-        positive_column_name="positive",
         num_negatives=num_negatives,
-        relative_margin=relative_margin,
-        range_max=range_max,
-        sampling_strategy="top",
         output_format="triplet",
+        margin=relative_margin,
+        range_max=range_max,
         batch_size=batch_size,
         verbose=True,
     )

@@ -178,8 +178,7 @@ def mine_negatives(
     With too few documents to mine from, the rows are returned unchanged and the report says so.
     Queries are encoded with `query_prompt`, documents with `document_prompt` (the run's; None: the model's own).
     """
-    from datasets import Dataset
-    from sentence_transformers.util import mine_hard_negatives
+    from core.data.mining import mine
 
     documents = train["sentence2"].nunique()
     if documents < num_negatives + 2:
@@ -189,20 +188,16 @@ def mine_negatives(
             "trained on the pairs with in-batch negatives",
         }
     pairs = train[["sentence1", "sentence2"]].reset_index(drop=True)
-    mined = mine_hard_negatives(
-        Dataset.from_pandas(pairs, preserve_index=False),
+    mined = mine(
+        pairs,
         model,
-        anchor_column_name="sentence1",
-        positive_column_name="sentence2",
         num_negatives=num_negatives,
-        relative_margin=margin,
-        range_max=max(50, 4 * num_negatives),
-        sampling_strategy="top",
         output_format="labeled-list",
+        margin=margin,
+        range_max=max(50, 4 * num_negatives),
         batch_size=batch_size,
         query_prompt=query_prompt,
-        corpus_prompt=document_prompt,
-        verbose=False,
+        document_prompt=document_prompt,
     )
     negatives_of: dict[str, list[str]] = {}
     for query, texts, labels in zip(mined["sentence1"], mined["sentence2"], mined["labels"], strict=True):
