@@ -124,10 +124,12 @@ def search(model_key: str, model, corpus: list[str], query: str, *, top_k: int =
 
 
 def project_2d(embeddings) -> np.ndarray:
-    """PCA to two dimensions (centred, by SVD): an (n, 2) array."""
+    """scikit-learn's PCA to two dimensions: an (n, 2) array (zeros where there is nothing to spread)."""
+    from sklearn.decomposition import PCA
+
     matrix = np.asarray(embeddings.cpu() if hasattr(embeddings, "cpu") else embeddings, dtype=np.float64)
-    centred = matrix - matrix.mean(axis=0)
-    if len(matrix) < 2:
+    components = min(2, len(matrix), matrix.shape[1] if matrix.ndim == 2 else 0)
+    if components < 1 or len(matrix) < 2:
         return np.zeros((len(matrix), 2))
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    return centred @ vt[:2].T
+    points = PCA(n_components=components).fit_transform(matrix)
+    return np.pad(points, ((0, 0), (0, 2 - components)))
