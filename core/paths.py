@@ -4,8 +4,8 @@ A value is refused before anything reads it when it carries a trick (a NUL byte,
 part, a URL-encoded separator or dot) or, resolved with its symlinks followed, lies outside
 every allowed root. Each refusal names the field, the value (shortened) and the fix. Callers
 choose the roots: on a Space a visitor's own uploads, the bundled examples and their own runs;
-off a Space the person owns the machine and most fields are not confined (see `confine_config`
-in core.data.workspace).
+off a Space the person owns the machine and most fields are not confined (see
+core.training.admission.confine and core.data.workspace.confine_data).
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ refuses anything. On a Space visitors are strangers: a signed-in visitor is thei
 an anonymous one is their browser session (a hash of gradio's session id, so the id itself is
 never written down). A run records the identity that started it (`owner` in status.json), and
 every endpoint that reads or acts on a run asks `check_owner` first (core.runs.owner for a run
-folder); lists show only the
-visitor's own runs (`may_see`). The Space's author and the names in $SBERT_STUDIO_ADMINS
+folder); lists show only the visitor's own runs (`may_see`). The Space's author and the names in $SBERT_STUDIO_ADMINS
 (core.environment.space_admins), signed in, act as the owner of every run.
 """
 

@@ -17,9 +17,8 @@ import gradio as gr
 from core.environment import on_space
 from core.errors import StudioError
 from core.hub.push import HubError, default_repo_id, hub_token, push_run, whoami
-from core.runs.folder import RunFolder
-from core.runs.index import list_runs, run_path, run_warning
-from core.runs.owner import check_run
+from core.runs.index import list_runs, run_warning
+from core.runs.owner import own_run
 from core.visitors import Visitor
 from ui import runs_tab
 from ui.errors import friendly
@@ -37,10 +36,6 @@ def _token(token: str | None, oauth, profile) -> str | None:
     return hub_token(token, login_token=getattr(oauth, "token", None), login_name=getattr(profile, "username", None))
 
 
-def _own(run: str, who: Visitor, action: str):
-    return check_run(RunFolder(run_path(run)), who, action).path
-
-
 @friendly
 def fill_repo_id(
     run: str | None,
@@ -52,7 +47,7 @@ def fill_repo_id(
     """`<user>/<run name>`, the user read from the visitor's own token (never the Space's, for anyone else)."""
     if not run:
         raise HubError("pick a run first")
-    path = _own(run, visitor(request, profile), "push")
+    path = own_run(run, visitor(request, profile), "push").path
     return default_repo_id(path, whoami(_token(token, oauth, profile)))
 
 
@@ -71,7 +66,7 @@ def push(
     """Push the visitor's run with its enriched card, with the visitor's own token; the answer links the repo."""
     if not run:
         raise HubError("pick a run to push")
-    path = _own(run, visitor(request, profile), "push")
+    path = own_run(run, visitor(request, profile), "push").path
     url = push_run(
         path, repo_id, _token(token, oauth, profile), private=private, exist_ok=exist_ok, commit_message=message or None
     )
@@ -124,7 +119,7 @@ def run_note(run: str | None, request: gr.Request = None, profile: gr.OAuthProfi
     if not run:
         return ""
     try:
-        warning = run_warning(str(_own(run, visitor(request, profile), "read")))
+        warning = run_warning(str(own_run(run, visitor(request, profile), "read").path))
     except StudioError:
         return ""
     return f"**Warning:** {warning}" if warning else ""

@@ -21,7 +21,7 @@ from core.errors import DataError, StudioError
 from core.inference.search import clean_texts, corpus_embeddings, pair_similarity, project_2d, search, similarity_matrix
 from core.runs.folder import RunFolder
 from core.runs.index import base_model_of, model_choices
-from core.runs.owner import check_model_ref, check_run
+from core.runs.owner import check_model_ref
 from ui.errors import friendly
 from ui.outputs import Outputs
 from ui.visitor import visitor
@@ -161,11 +161,10 @@ def corpus_from_run(model_ref: str, request: gr.Request = None, profile: gr.OAut
     from core.config import load_config
     from core.data.load import load_training_data
 
-    _allowed(request, profile, model_ref)
+    _allowed(request, profile, model_ref)  # on a Space: a model of one of the visitor's own runs
     folder = RunFolder.of_model(model_ref)
     if folder is None:
         raise DataError("pick a run in the model picker first: its training texts become the corpus")
-    check_run(folder, visitor(request, profile), "read the texts of")
     data = load_training_data(load_config(folder.config_path))
     texts = list(dict.fromkeys(t for role in data.recipe.roles for t in data.prepared.train[role]))
     return texts, f"Corpus: **{len(texts):,}** distinct training texts of run `{folder.name}`."

@@ -16,9 +16,8 @@ import plotly.graph_objects as go
 
 from core.config import load_config
 from core.errors import RunFolderError
-from core.runs.folder import RunFolder
-from core.runs.index import delete_run, list_runs, resume_checkpoint, run_path, zip_model
-from core.runs.owner import check_run
+from core.runs.index import delete_run, list_runs, resume_checkpoint, zip_model
+from core.runs.owner import own_run
 from core.runs.progress import format_seconds, metric_series
 from core.visitors import Visitor
 from ui.errors import friendly
@@ -29,11 +28,6 @@ from ui.visitor import visitor
 __all__ = ["build", "curves", "delete", "download", "open_in_playground", "runs_table"]
 
 COLUMNS = ["run", "trainer", "base model", "state", "metric", "before", "after", "duration", "started"]
-
-
-def _own(name: str, who: Visitor | None, action: str) -> RunFolder:
-    """The folder of run `name`, once `who` may `action` it (on a Space: their own runs only)."""
-    return check_run(RunFolder(run_path(name)), who, action)
 
 
 def runs_table(who: Visitor | None = None) -> pd.DataFrame:
@@ -81,7 +75,7 @@ def curves(names: list[str] | None, request: gr.Request = None, profile: gr.OAut
     if not names:
         return None
     who = visitor(request, profile)
-    folders = [_own(name, who, "read") for name in names]
+    folders = [own_run(name, who, "read") for name in names]
     fig = go.Figure(layout={**LAYOUT, "title": "Validation metric by step", "xaxis_title": "step"})
     for name, folder in zip(names, folders, strict=True):
         series = metric_series(folder.read_metrics())
@@ -93,14 +87,14 @@ def curves(names: list[str] | None, request: gr.Request = None, profile: gr.OAut
 @friendly
 def load_into_form(form: Form, name: str, who: Visitor | None = None) -> dict:
     """The run's config.yaml back in the form, to train again or change it."""
-    config = load_config(_own(name, who, "read").config_path)
+    config = load_config(own_run(name, who, "read").config_path)
     gr.Info(f"The settings of {name} are in the form; check the Data and Model tabs, then train.")
     return form.updates(config.replace(project_name=None))  # a new run gets a new folder
 
 
 @friendly
 def open_in_playground(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> tuple:
-    folder = _own(name, visitor(request, profile), "open")
+    folder = own_run(name, visitor(request, profile), "open")
     if not folder.has_model:
         raise RunFolderError(f"run '{name}' has no saved model; only an ended run can be opened in the playground")
     base = load_config(folder.config_path).model
@@ -114,7 +108,7 @@ def download(name: str, request: gr.Request = None, profile: gr.OAuthProfile | N
     gradio serves a copy from its cache, which it clears itself (ui.layout: delete_cache)."""
     if not name:
         raise RunFolderError("pick a run to download")
-    _own(name, visitor(request, profile), "download")
+    own_run(name, visitor(request, profile), "download")
     return str(zip_model(name))
 
 
@@ -127,7 +121,7 @@ def delete(name: str, confirmed: bool, request: gr.Request = None, profile: gr.O
         raise RunFolderError("pick a run to delete")
     if not confirmed:
         raise RunFolderError(f"tick “Yes, delete it” to delete run '{name}' (its model and metrics are removed for good)")
-    path = _own(name, visitor(request, profile), "delete").path
+    path = own_run(name, visitor(request, profile), "delete").path
     delete_run(name)
     forget(str(path))
     gr.Info(f"Run {name} deleted.")
@@ -144,7 +138,7 @@ def resume(name: str, request: gr.Request = None, profile: gr.OAuthProfile | Non
     if not name:
         raise RunFolderError("pick a run to resume")
     who = visitor(request, profile)
-    folder = _own(name, who, "resume")
+    folder = own_run(name, who, "resume")
     resume_checkpoint(folder, "press “Load its config into the form”, then Start on the Train tab")
     job = registry.resume(folder.path, owner=who.owner)
     gr.Info(f"Run {name} resumes from its newest checkpoint.")

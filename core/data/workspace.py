@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.data.tables import looks_like_hub_id
 from core.environment import DATASETS_ENV, datasets_root, on_space
 from core.errors import ConfigError, DataError
 from core.paths import check_text, inside, is_plain_name, shorten
@@ -91,12 +92,6 @@ def save_table(df: pd.DataFrame, name: str, visitor: Visitor | None = None) -> P
     return target
 
 
-def _hub_id(value: str) -> bool:
-    from core.data.tables import looks_like_hub_id
-
-    return looks_like_hub_id(value)
-
-
 def confine_data(value: str | None, field: str, visitor: Visitor | None) -> str | None:
     """On a Space, a data path (file or folder) must lie in the visitor's uploads or the bundled examples,
     unless it is a Hub dataset id; returns the value to use. Off a Space it is returned unchanged.
@@ -107,7 +102,7 @@ def confine_data(value: str | None, field: str, visitor: Visitor | None) -> str 
     if not value or not on_space():
         return value
     check_text(value, field)
-    if Path(value).exists() or not _hub_id(value):
+    if Path(value).exists() or not looks_like_hub_id(value):
         return str(inside(value, readable_roots(visitor), field, "upload the file on the Data tab, or use a Hub dataset id"))
     return value
 

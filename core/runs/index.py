@@ -18,7 +18,7 @@ from core.runs.state import TERMINAL_STATES
 from core.environment import runs_root
 from core.runs.folder import RunFolder
 from core.paths import inside, is_plain_name, shorten
-from core.runs.lock import running
+from core.runs.lock import LockInfo, holder
 from core.visitors import Visitor, may_see
 
 __all__ = [
@@ -34,11 +34,12 @@ __all__ = [
 ]
 
 
-def _effective_state(status: dict, path: Path) -> str:
-    """The state, except that a run which says it works but holds no lock (and is not this process's) was
-    interrupted: judged by the kernel's lock, never by a process id that may have been reused."""
+def _effective_state(status: dict, path: Path, held: LockInfo | None) -> str:
+    """The state, except that a run which says it works but holds no lock (`held`: the lock's holder now, and
+    not this process) was interrupted: judged by the kernel's lock, never by a pid that may have been reused."""
     state = status.get("state", "unknown")
-    if state not in TERMINAL_STATES and status.get("pid") != os.getpid() and not running(path):
+    holds = held is not None and bool(held.run_dir) and Path(held.run_dir).resolve() == path.resolve()
+    if state not in TERMINAL_STATES and status.get("pid") != os.getpid() and not holds:
         return "interrupted"
     return state
 
@@ -49,7 +50,7 @@ def list_runs(root: Path | None = None, viewer: Visitor | None = None) -> list[d
     root = root or runs_root()
     if not root.is_dir():
         return []
-    runs = []
+    runs, held = [], holder()  # the lock is asked once per listing, not once per run
     for path in root.iterdir():
         status = RunFolder(path).read_status() if path.is_dir() else None
         if status is None or not may_see(status.get("owner"), viewer):
@@ -62,7 +63,7 @@ def list_runs(root: Path | None = None, viewer: Visitor | None = None) -> list[d
                 "path": str(path),
                 "trainer": status.get("trainer"),
                 "model": status.get("model"),
-                "state": _effective_state(status, path),
+                "state": _effective_state(status, path, held),
                 "metric": status.get("primary_metric"),
                 "baseline": status.get("baseline"),
                 "final": status.get("final"),
@@ -112,7 +113,7 @@ def delete_run(name: str, root: Path | None = None) -> None:
     """Delete a run folder; refused while the run is still working."""
     path = run_path(name, root)
     status = RunFolder(path).read_status() or {}
-    if _effective_state(status, path) not in (*TERMINAL_STATES, "interrupted"):
+    if _effective_state(status, path, holder()) not in (*TERMINAL_STATES, "interrupted"):
         raise RunFolderError(f"run '{name}' is still {status.get('state')}; stop it before deleting it")
     shutil.rmtree(path)
     (zip_dir() / f"{name}-model.zip").unlink(missing_ok=True)

@@ -44,7 +44,6 @@ __all__ = [
     "holder",
     "process_alive",
     "release",
-    "running",
 ]
 
 LOCK_FILE = ".training.lock"  # flock'ed; never removed (removing a locked file would let a second lock in)
@@ -161,12 +160,6 @@ def holder(root: Path | None = None) -> LockInfo | None:
     if info is None:  # held, but the holder has not written its name yet
         return LockInfo(pid=0, run_dir="", origin="console", token="", host=socket.gethostname(), started_at=0.0, path=str(path))
     return info
-
-
-def running(run_dir: str | Path, root: Path | None = None) -> bool:
-    """True while the lock is held for the run in `run_dir`."""
-    info = holder(root)
-    return info is not None and bool(info.run_dir) and Path(info.run_dir).resolve() == Path(run_dir).resolve()
 
 
 def acquire(run_dir: str | Path, origin: str, *, pid: int | None = None, root: Path | None = None) -> tuple[LockInfo, str | None]:

@@ -8,9 +8,10 @@ from core.environment import on_space, runs_root
 from core.errors import RunFolderError
 from core.paths import check_text, inside
 from core.runs.folder import RunFolder
+from core.runs.index import run_path
 from core.visitors import Visitor, check_owner
 
-__all__ = ["check_model_ref", "check_run", "owner_of"]
+__all__ = ["check_model_ref", "check_run", "own_run", "owner_of"]
 
 
 def owner_of(folder: RunFolder) -> str | None:
@@ -47,3 +48,8 @@ def check_run(folder: RunFolder, visitor: Visitor | None, action: str) -> RunFol
     """`folder`, once `visitor` may `action` it (core.visitors.check_owner on its recorded owner)."""
     check_owner(owner_of(folder), visitor, action)
     return folder
+
+
+def own_run(name: str, visitor: Visitor | None, action: str) -> RunFolder:
+    """The folder of run `name` (a plain name in the runs root), once `visitor` may `action` it."""
+    return check_run(RunFolder(run_path(name)), visitor, action)

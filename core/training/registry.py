@@ -47,7 +47,7 @@ class JobRegistry:
         with self._lock:
             self._refuse_if_busy()
             disk.prune()  # on a Space: runs and uploads past their age or the quota (logged); elsewhere nothing
-            disk.check_room(weight_bytes(config.model), max(2, config.save_total_limit))
+            _check_room(config.model, config.save_total_limit)
             folder = RunFolder(config.project_name or new_run_dir(config.trainer))
             folder.create(config.replace(project_name=str(folder.path.resolve())).to_yaml())
             return self._launch(folder, owner, resume=False)
@@ -62,7 +62,7 @@ class JobRegistry:
             self._refuse_if_busy()
             folder = RunFolder(run_dir)
             config = folder.read_config()
-            disk.check_room(weight_bytes(str(config.get("model", ""))), max(2, int(config.get("save_total_limit") or 2)))
+            _check_room(str(config.get("model", "")), int(config.get("save_total_limit") or 2))
             return self._launch(folder, owner, resume=True)
 
     def current(self) -> ChildRun | AttachedRun | None:
@@ -141,6 +141,12 @@ class JobRegistry:
                 f"{space_duplicate_url()}"
             )
         raise BusyError(f"the studio is busy: run '{running.folder.name}'{by} is still training ({where}); {hint}")
+
+
+def _check_room(model_ref: str, save_total_limit: int) -> None:
+    """Refuse a run that would not fit on the disk (core.runs.disk); the trainer keeps at least 2 checkpoints
+    (core.training.arguments)."""
+    disk.check_room(weight_bytes(model_ref), max(2, save_total_limit))
 
 
 def weight_bytes(model_ref: str) -> int | None:
