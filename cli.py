@@ -168,7 +168,8 @@ def _resumed(run_folder: str, origin: str):
     from core.errors import RunFolderError
     from core.runs.folder import RunFolder
     from core.runs.index import resume_checkpoint
-    from core.training.job import TrainingJob, fresh_start_command
+    from core.training.job import TrainingJob
+    from core.training.resume import fresh_start_command
 
     folder = RunFolder(Path(run_folder))
     if folder.read_status() is None or not folder.config_path.is_file():

@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from core.config import TrainConfig
+    from core.training.defaults import resolve_defaults
     from core.training.job import TrainingJob
 
     work = Path(tempfile.mkdtemp(prefix="bench-ttq-"))
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     summary["meets_goal"] = ratio is not None and ratio <= 0.5 and summary["studio_final"] > target
     machine = describe()
     where = machine["gpu"] or f"{machine['cpu']} ({machine['cores']} cores)"
-    studio = recipes["studio"].resolved("pair_score", "CoSENTLoss")  # the trainer type's own defaults, as the run used
+    studio = resolve_defaults(recipes["studio"], "pair_score", "CoSENTLoss")  # the trainer type's own defaults, as the run used
     if ratio is None:
         reach_text = "The studio never reached AutoTrain's final Spearman"
     else:

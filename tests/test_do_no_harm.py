@@ -14,6 +14,7 @@ from conftest import sentences
 
 from core.config import TrainConfig, load_config
 from core.recipes import RECIPES
+from core.training.defaults import resolve_defaults
 from core.training.job import TrainingJob
 from core.training.label_neighbours import LabelNeighboursEvaluator
 
@@ -33,7 +34,7 @@ def test_config_yaml_records_the_trainer_types_own_defaults(trainer, data_for, t
     assert (recorded["lr"], recorded["epochs"], recorded["batch_size"]) == (defaults.lr, defaults.epochs, defaults.batch_size)
     assert recorded["trainer"] == trainer and recorded["loss"] == RECIPES[trainer].default_loss
     # re-running the recorded config trains the same thing whatever the defaults become
-    assert load_config(run / "config.yaml").resolved(trainer, recorded["loss"]) == load_config(run / "config.yaml")
+    assert resolve_defaults(load_config(run / "config.yaml"), trainer, recorded["loss"]) == load_config(run / "config.yaml")
 
 
 @pytest.mark.heavy

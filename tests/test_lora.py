@@ -15,7 +15,9 @@ from core.config import TrainConfig
 from core.errors import ConfigError
 from core.inference.models import load_model
 from core.training import lora
+from core.training.defaults import resolve_defaults
 from core.training.job import TrainingJob
+from core.training.machine import check_machine
 
 QUERY = "0.model.encoder.layer.0.attention.self.query.weight"
 KEY = "0.model.encoder.layer.0.attention.self.key.weight"
@@ -78,9 +80,9 @@ def test_a_lora_run_s_unset_learning_rate_is_ten_times_the_trainer_type_s_and_a_
     from core.recipes import RECIPES
 
     own = RECIPES["pair_score"].defaults.lr
-    assert TrainConfig(lora=True).resolved("pair_score", "CoSENTLoss").lr == pytest.approx(10 * own)
-    assert TrainConfig().resolved("pair_score", "CoSENTLoss").lr == own
-    assert TrainConfig(lora=True, lr=3e-5).resolved("pair_score", "CoSENTLoss").lr == 3e-5
+    assert resolve_defaults(TrainConfig(lora=True), "pair_score", "CoSENTLoss").lr == pytest.approx(10 * own)
+    assert resolve_defaults(TrainConfig(), "pair_score", "CoSENTLoss").lr == own
+    assert resolve_defaults(TrainConfig(lora=True, lr=3e-5), "pair_score", "CoSENTLoss").lr == 3e-5
 
 
 def test_lora_on_an_architecture_it_cannot_target_names_the_modules_it_found(tiny_model):
@@ -99,7 +101,7 @@ def test_lora_without_peft_says_which_package_to_install_before_anything_loads(m
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "peft" else real(name, *a))
     with pytest.raises(ConfigError, match=r"lora: LoRA needs the peft package.*pip install peft"):
-        TrainConfig(data_path="x.csv", model="a-model-never-loaded", lora=True).check()
+        check_machine(TrainConfig(data_path="x.csv", model="a-model-never-loaded", lora=True).check())
     monkeypatch.undo()
     with pytest.raises(ConfigError, match="lora_rank: 0 must be 1 or more"):
         TrainConfig(data_path="x.csv", lora=True, lora_rank=0).check()

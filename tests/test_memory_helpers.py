@@ -9,6 +9,7 @@ from core.config import TrainConfig
 from core.errors import ConfigError
 from core.recipes import LOSSES
 from core.training.arguments import training_arguments
+from core.training.defaults import resolve_defaults
 from core.training.job import TrainingJob
 from core.training.losses import build_loss
 
@@ -41,7 +42,7 @@ def test_gradient_checkpointing_reaches_the_trainer_and_a_run_with_both_helpers_
         batch_size=16,
     )
     args = training_arguments(
-        config.resolved("pair", "CachedMultipleNegativesRankingLoss"), output_dir=str(tmp_path / "c"), logging_steps=1,
+        resolve_defaults(config, "pair", "CachedMultipleNegativesRankingLoss"), output_dir=str(tmp_path / "c"), logging_steps=1,
         eval_steps=1, primary_key="valid_cosine_ndcg@10", greater_is_better=True, sampler="no_duplicates",
         cpu_processes=False, progress_bar=False,
     )  # fmt: skip

@@ -5,8 +5,9 @@ The job (core.training.job) works out the step counts; what each setting becomes
 
 from __future__ import annotations
 
-from core.config import TrainConfig, resolve_precision
+from core.config import TrainConfig
 from core.recipes import LossSpec
+from core.training.machine import resolve_precision
 
 __all__ = ["has_cuda", "sampler_for", "training_arguments"]
 

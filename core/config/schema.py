@@ -1,46 +1,38 @@
-"""The run configuration: one dataclass that the YAML file, the CLI flags and the UI are views of.
+"""The run's schema: one dataclass that the YAML file, the CLI flags and the form are views of.
 
 Field names follow AutoTrain's sentence-transformers trainer so that its configs and commands
 carry over; the studio adds `loss`, `validation_fraction`, `score_min`/`score_max`,
-`matryoshka_dims` and `eval_steps`. Every value is checked by `TrainConfig.check()` before any data
-or model is loaded, and a bad one is a `ConfigError` naming the field, the value and what is
-allowed. The Hub token is never part of `to_dict()`, so it is never written to config.yaml.
+`matryoshka_dims` and `eval_steps`. Each field carries what a person reads about it (help, form
+label, form group) as metadata. Reading and writing YAML is `core.config.files`; the value checks are
+`core.config.checks`; what the machine must have for a run (a GPU for fp16, peft for LoRA) is checked
+where the run starts (`core.training.machine`). The Hub token is never part of `to_dict()`, so it is
+never written to config.yaml.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
-import importlib.util
-import math
 import types
 import typing
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from core.catalog import DEFAULT_MODEL
-from core.errors import ConfigError
-from core.recipes import LOSSES, allowed_list, get_recipe, resolve_loss, trainer_list
+from core.recipes import trainer_list
 
 __all__ = [
     "ADVANCED_GROUPS",
     "BASIC",
-    "IGNORED_KEYS",
-    "LORA_LR_FACTOR",
+    "EVAL_STRATEGIES",
+    "LOGGERS",
     "MINING_MARGIN",
-    "PEFT_MISSING",
+    "PRECISIONS",
     "FieldType",
     "TrainConfig",
     "field_info",
     "field_types",
     "fields_in",
-    "is_empty",
-    "load_config",
-    "resolve_precision",
 ]
 
 EVAL_STRATEGIES = ("no", "steps", "epoch")
@@ -48,15 +40,6 @@ PRECISIONS = ("auto", "no", "fp16", "bf16")  # auto: bf16 on a GPU that has it, 
 LOGGERS = ("none", "tensorboard", "wandb", "mlflow")
 SECRET_FIELDS = ("token",)
 MINING_MARGIN = 0.05  # a mined negative scores at least this share below its positive (sentence-transformers' docs)
-# An adapter of rank 16 learns from far fewer weights: on STS-B (pair_score, MiniLM) LoRA at the trainer's own
-# 1e-4 rose in-app but fell on held-out STS-B dev (0.8672 -> 0.8595); at 1e-3 it gained (-> 0.8791). README, "LoRA".
-LORA_LR_FACTOR = 10
-PEFT_MISSING = (
-    "lora: LoRA needs the peft package, which is not installed. Install it with `pip install peft` "
-    "(or `pip install 'sbert-studio[lora]'`), then start the run again"
-)
-# AutoTrain keys that mean nothing to a local run; accepted so that its configs load unchanged.
-IGNORED_KEYS = ("backend", "train")
 
 
 # Groups of settings, in the order the form lays them out. The Data and Model tabs place their own
@@ -292,173 +275,38 @@ class TrainConfig:
     username: str | None = setting(None, "Hub user or organisation to push to (default: the token's user)")
     token: str | None = setting(None, "Hub token (default: $HF_TOKEN); never written anywhere", repr=False)
 
-    # ------------------------------------------------------------------ serialisation
+    # ------------------------------------------------------------------ views and checks
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of every field except secrets (safe for config.yaml)."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in SECRET_FIELDS}
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+        from core.config.files import to_yaml
+
+        return to_yaml(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        """Build from our flat keys, dashed CLI names or AutoTrain's nested YAML; values are coerced.
+        """Build from our flat keys, dashed CLI names or AutoTrain's nested YAML (core.config.files).
 
         Raises:
             ConfigError: an unknown key or a value of the wrong type.
         """
-        flat = _flatten_autotrain(dict(data))
-        known = {f.name: f for f in fields(cls)}
-        values, problems = {}, []
-        for raw_key, value in flat.items():
-            key = str(raw_key).replace("-", "_")
-            if key in IGNORED_KEYS:
-                continue
-            if key not in known:
-                hint = difflib.get_close_matches(key, list(known), n=1)
-                problems.append(f"unknown setting '{raw_key}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
-                continue
-            try:
-                values[key] = _coerce(key, value)
-            except ValueError as exc:
-                problems.append(f"{key}: {exc}")
-        if problems:
-            raise ConfigError("; ".join(problems) + ".")
-        return cls(**values)
+        from core.config.files import from_mapping
+
+        return from_mapping(data)
 
     def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
-    def resolved(self, trainer: str, loss: str) -> TrainConfig:
-        """This config with every default a trainer type brings filled in: the trainer, its loss, and its
-        learning rate, epochs and batch size where none was set. config.yaml records this, so re-running
-        a run's config trains the same thing after the defaults change. A LoRA run's default learning rate
-        is LORA_LR_FACTOR times the trainer type's (README, "LoRA")."""
-        defaults = get_recipe(trainer).defaults
-        default_lr = defaults.lr * (LORA_LR_FACTOR if self.lora else 1)
-        return self.replace(
-            trainer=trainer,
-            loss=loss,
-            lr=self.lr if self.lr is not None else default_lr,
-            epochs=self.epochs if self.epochs is not None else defaults.epochs,
-            batch_size=self.batch_size if self.batch_size is not None else defaults.batch_size,
-        )
-
-    # ------------------------------------------------------------------ checks
     def check(self) -> TrainConfig:
-        """Check every value; raise one ConfigError listing all problems. Returns self."""
-        problems: list[str] = []
+        """Check every value (core.config.checks); raise one ConfigError listing all problems. Returns self."""
+        from core.config.checks import check
 
-        def need(cond: bool, message: str) -> None:
-            if not cond:
-                problems.append(message)
-
-        need(bool(self.data_path), "data_path: missing; give a file, a folder or a Hub dataset id (--data-path)")
-        need(bool(self.model), "model: missing; give a Hub id or a local folder (--model)")
-        if self.trainer is not None:  # None: suggested from the data, and the loss checked then
-            try:
-                recipe = get_recipe(self.trainer)
-                spec = resolve_loss(recipe, self.loss)
-                batch = self.batch_size or recipe.defaults.batch_size
-                if self.mini_batch_size is not None and not spec.cached:
-                    cached = [name for name in recipe.losses if LOSSES[name].cached]
-                    problems.append(
-                        f"mini_batch_size: {spec.name} does not embed in mini-batches; leave it empty, or choose "
-                        + (f"a cached loss ({allowed_list(cached)})" if cached else "a trainer type with a cached loss")
-                    )
-                if spec.label_batches and (batch < 4 or batch % 2):
-                    problems.append(
-                        f"batch_size: {batch} does not suit {spec.name}, whose batches hold pairs of texts of one label; "
-                        "use an even number of 4 or more, e.g. 16"
-                    )
-            except ConfigError as exc:
-                problems.append(str(exc).rstrip("."))
-        for name in ("lr", "epochs", "batch_size", "gradient_accumulation", "max_seq_length", "num_negatives", "mini_batch_size"):
-            value = getattr(self, name)
-            need(value is None or (value > 0 and math.isfinite(value)), f"{name}: {value} must be greater than 0")
-        need(0 <= self.mining_margin < 1, f"mining_margin: {self.mining_margin} must be in [0, 1), e.g. {MINING_MARGIN}")
-        need(0 <= self.warmup_ratio < 1, f"warmup_ratio: {self.warmup_ratio} must be in [0, 1)")
-        need(0 < self.validation_fraction < 1, f"validation_fraction: {self.validation_fraction} must be in (0, 1)")
-        need(self.weight_decay >= 0, f"weight_decay: {self.weight_decay} must be 0 or more")
-        need(self.max_grad_norm > 0, f"max_grad_norm: {self.max_grad_norm} must be greater than 0")
-        need(self.max_samples is None or self.max_samples > 0, f"max_samples: {self.max_samples} must be greater than 0")
-        need(self.logging_steps == -1 or self.logging_steps > 0, f"logging_steps: {self.logging_steps} must be -1 (auto) or > 0")
-        need(self.eval_steps is None or self.eval_steps > 0, f"eval_steps: {self.eval_steps} must be greater than 0")
-        need(self.save_total_limit >= 1, f"save_total_limit: {self.save_total_limit} must be 1 or more")
-        need(
-            self.eval_strategy in EVAL_STRATEGIES,
-            f"eval_strategy: '{self.eval_strategy}' is not allowed. Allowed: {allowed_list(EVAL_STRATEGIES)}",
-        )
-        need(
-            self.mixed_precision in PRECISIONS,
-            f"mixed_precision: '{self.mixed_precision}' is not allowed. Allowed: {allowed_list(PRECISIONS)}",
-        )
-        need(self.log in LOGGERS, f"log: '{self.log}' is not allowed. Allowed: {allowed_list(LOGGERS)}")
-        if self.log in LOGGERS and self.log != "none" and importlib.util.find_spec(self.log) is None:
-            problems.append(f"log: '{self.log}' is not installed; run `pip install {self.log}` or use --log none")
-        if self.early_stopping_patience is not None:
-            need(self.early_stopping_patience >= 1, "early_stopping_patience: must be 1 or more (or left out)")
-            need(self.eval_strategy != "no", "early_stopping_patience: needs evaluation; set eval_strategy to steps or epoch")
-        if self.score_min is not None or self.score_max is not None:
-            need(
-                self.score_min is not None and self.score_max is not None and self.score_min < self.score_max,
-                f"score_min/score_max: declare both, with score_min < score_max (got {self.score_min}, {self.score_max})",
-            )
-        if self.matryoshka_dims is not None:
-            dims = self.matryoshka_dims
-            need(
-                len(dims) > 0 and all(d > 0 for d in dims) and len(set(dims)) == len(dims),
-                f"matryoshka_dims: {dims} must be distinct positive sizes, e.g. 384,256,128,64",
-            )
-        if self.lora:
-            need(importlib.util.find_spec("peft") is not None, PEFT_MISSING)
-            need(self.lora_rank >= 1, f"lora_rank: {self.lora_rank} must be 1 or more, e.g. 16")
-            need(self.lora_alpha > 0, f"lora_alpha: {self.lora_alpha} must be greater than 0, e.g. 32")
-            need(0 <= self.lora_dropout < 1, f"lora_dropout: {self.lora_dropout} must be in [0, 1), e.g. 0.1")
-        problems += _check_optimizer(self.optimizer, self.scheduler)
-        problems += _check_precision(self.mixed_precision)
-        if problems:
-            raise ConfigError("; ".join(problems) + ".")
-        return self
+        return check(self)
 
 
 _FIELDS = {f.name: f for f in fields(TrainConfig)}
-
-
-def load_config(path: str | Path) -> TrainConfig:
-    """Read a YAML config file (ours, or AutoTrain's nested form)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file '{path}' not found; check the path given to --config")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file '{path}' is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file '{path}' must hold a mapping of setting: value, not {type(data).__name__}")
-    return TrainConfig.from_dict(data)
-
-
-# ---------------------------------------------------------------------- helpers
-def _flatten_autotrain(data: dict[str, Any]) -> dict[str, Any]:
-    """Turn AutoTrain's nested YAML (task/base_model/data/params/hub) into our flat keys."""
-    if not any(k in data for k in ("task", "base_model", "params", "hub")) and not isinstance(data.get("data"), dict):
-        return data
-    flat: dict[str, Any] = {}
-    task = str(data.pop("task", ""))
-    if ":" in task:
-        flat["trainer"] = task.split(":", 1)[1]
-    if "base_model" in data:
-        flat["model"] = data.pop("base_model")
-    section = data.pop("data", None) or {}
-    if "path" in section:
-        flat["data_path"] = section.pop("path")
-    flat.update(section.pop("column_mapping", None) or {})
-    flat.update(section)
-    flat.update(data.pop("params", None) or {})
-    flat.update(data.pop("hub", None) or {})
-    flat.update(data)  # project_name, log, backend, ...
-    return flat
 
 
 @dataclass(frozen=True)
@@ -493,90 +341,3 @@ def field_info(name: str) -> dict[str, Any]:
 def fields_in(group: str) -> tuple[str, ...]:
     """The TrainConfig fields of a form group, in declaration order."""
     return tuple(f.name for f in fields(TrainConfig) if f.metadata.get("group") == group)
-
-
-def is_empty(value: Any) -> bool:
-    """The one rule for "no value": None, or text that is empty or says none/null (after stripping)."""
-    return value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null"))
-
-
-def _coerce(name: str, value: Any) -> Any:
-    """Coerce a YAML, CLI or form value to the field's type; ValueError names what was expected."""
-    kind = field_types()[name]
-    if name == "mixed_precision" and (is_empty(value) or str(value).lower() in ("no", "fp32", "false")):
-        return "no"
-    if is_empty(value):
-        if kind.optional:
-            return None
-        if value is None or kind.base is not str:
-            raise ValueError("a value is required")
-    if kind.base is list:
-        items = value if isinstance(value, list) else str(value).split(",")
-        items = [str(v).strip() for v in items if str(v).strip()]
-        if kind.item is int:
-            try:
-                return [int(v) for v in items]
-            except ValueError:
-                raise ValueError(f"'{value}' is not a comma-separated list of integers, e.g. 384,256,128,64") from None
-        return items or None
-    if kind.base is bool:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("true", "1", "yes", "on"):
-            return True
-        if text in ("false", "0", "no", "off"):
-            return False
-        raise ValueError(f"'{value}' is not true or false")
-    if kind.base is int:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"'{value}' is not a whole number") from None
-        if not number.is_integer():
-            raise ValueError(f"'{value}' is not a whole number")
-        return int(number)
-    if kind.base is float:
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"'{value}' is not a number") from None
-    return str(value)
-
-
-def _check_optimizer(optimizer: str, scheduler: str) -> list[str]:
-    from transformers.trainer_utils import SchedulerType
-    from transformers.training_args import OptimizerNames
-
-    problems = []
-    optimizers = [o.value for o in OptimizerNames]
-    if optimizer not in optimizers:
-        problems.append(f"optimizer: '{optimizer}' is not allowed. Allowed: {allowed_list(optimizers)}")
-    schedulers = [s.value for s in SchedulerType]
-    if scheduler not in schedulers:
-        problems.append(f"scheduler: '{scheduler}' is not allowed. Allowed: {allowed_list(schedulers)}")
-    return problems
-
-
-def resolve_precision(precision: str) -> str:
-    """The precision a run uses: `auto` is bf16 on a CUDA GPU that supports it, else fp32 ("no").
-
-    fp16 is never chosen by itself: it needs loss scaling and can overflow; bf16 has fp32's range.
-    """
-    if precision != "auto":
-        return precision
-    import torch
-
-    return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
-
-
-def _check_precision(precision: str) -> list[str]:
-    if precision not in ("fp16", "bf16"):
-        return []
-    import torch
-
-    if not torch.cuda.is_available():
-        return [f"mixed_precision: '{precision}' needs a CUDA GPU and this machine has none; use --mixed-precision no"]
-    if precision == "bf16" and not torch.cuda.is_bf16_supported():
-        return ["mixed_precision: 'bf16' is not supported by this GPU; use fp16 or no"]
-    return []
