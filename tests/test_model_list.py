@@ -50,6 +50,25 @@ def test_a_model_s_own_files_give_its_facts_without_loading_it(prompted_model):
     assert facts_from_files("someone/not-in-the-cache")["found"] == []
 
 
+def test_sharded_weights_are_counted_whole_and_the_licence_is_read_from_the_card(prompted_model, tmp_path):
+    import shutil
+
+    from core.inference.models import load_model
+
+    folder = tmp_path / "sharded"
+    shutil.copytree(prompted_model, folder)
+    model = load_model(str(folder))
+    (folder / "model.safetensors").unlink()
+    model[0].auto_model.save_pretrained(folder, max_shard_size="30KB")  # model-0000k-of-0000n.safetensors + index
+    assert len(list(folder.glob("model-*-of-*.safetensors"))) > 1
+    (folder / "README.md").write_text("---\nlicense: apache-2.0\nlibrary_name: sentence-transformers\n---\n# A model\n")
+    facts = facts_from_files(str(folder))
+    assert facts["parameters"] == sum(p.numel() for p in model.parameters())
+    assert facts["licence"] == "apache-2.0"
+    (folder / "README.md").write_text("# A card without metadata\n")
+    assert facts_from_files(str(folder))["licence"] is None
+
+
 def test_the_model_tab_shows_the_declared_prompts_and_whether_lora_suits_this_machine(prompted_model):
     from ui.model_tab import describe_lora, describe_model
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 
 import gradio as gr
@@ -12,6 +11,7 @@ from conftest import rows_for, write_csv
 
 from core.config import TrainConfig
 from core.inference.search import clean_texts
+from core.runs import lock
 from core.runs.index import list_runs, model_choices, run_path
 from core.training.job import TrainingJob
 from ui import playground_tab as pg
@@ -153,9 +153,14 @@ def test_a_run_whose_process_died_shows_as_interrupted(runs_root):
     folder.mkdir(parents=True)
     (folder / "status.json").write_text(json.dumps({"state": "training", "pid": 2**22 + 12345, "created_at": 1.0}))
     (runs_root / "alive").mkdir()
-    (runs_root / "alive" / "status.json").write_text(json.dumps({"state": "training", "pid": os.getpid()}))
-    states = {r["run"]: r["state"] for r in list_runs()}
+    (runs_root / "alive" / "status.json").write_text(json.dumps({"state": "training", "pid": 2**22 + 12346}))
+    held, _ = lock.acquire(runs_root / "alive", "console", root=runs_root)  # a run that works holds the machine's lock
+    try:
+        states = {r["run"]: r["state"] for r in list_runs()}
+    finally:
+        lock.release(held)
     assert states == {"crashed": "interrupted", "alive": "training"}
+    assert {r["run"]: r["state"] for r in list_runs()}["alive"] == "interrupted"  # its lock given back, it works no more
 
 
 def test_run_names_cannot_point_outside_the_runs_folder(runs_root):

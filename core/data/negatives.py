@@ -21,6 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from core.data.holdout import held_out_groups
 from core.errors import DataError
 from core.recipes import negative_column, trainer_for
 
@@ -111,8 +112,8 @@ def build_retrieval(
                 f"only {len(queries)} query(ies) with a positive; holding out a validation split by query needs at least 2. "
                 "Add rows, or give a separate validation split"
             )
-        chosen = set(np.random.default_rng(seed).permutation(queries)[:count])
-        held = positives["sentence1"].isin(chosen).to_numpy()
+        held = held_out_groups(positives["sentence1"], validation_fraction, seed)
+        chosen = set(positives["sentence1"][held])
         train_pos, valid_pos = positives[~held], positives[held]
         valid_negatives = {q: negatives_of[q] for q in sorted(chosen)}
         report["validation"] = f"held out {validation_fraction:.0%} of the queries with all their rows (seed {seed})"

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.holdout import held_out_groups, held_out_rows
 from core.data.negatives import binary_labels, build_retrieval
 from core.errors import DataError
 from core.recipes import ROLE_FIELDS, LossSpec, Recipe, trainer_for
@@ -385,6 +386,8 @@ def _hold_out(train: pd.DataFrame, recipe: Recipe, fraction: float, seed: int):
             "Add rows, or give a separate validation split"
         )
     if recipe.target == "class":
+        # every class of two or more rows gives at least one row and keeps at least one; scikit-learn's stratified
+        # split cannot promise that (it needs as many held-out rows as classes and may leave a rare class out)
         picked = []
         for _, group in train.groupby("label"):
             count = round(len(group) * fraction)
@@ -394,14 +397,10 @@ def _hold_out(train: pd.DataFrame, recipe: Recipe, fraction: float, seed: int):
         how = f"held out {fraction:.0%} of the training rows (seed {seed}, stratified by class)"
         valid_index = pd.Index(picked)
     elif recipe.split_by_query:
-        questions = train["sentence1"].unique()
-        count = max(1, round(len(questions) * fraction))
-        chosen = set(rng.permutation(questions)[:count])
-        valid_index = train.index[train["sentence1"].isin(chosen).to_numpy()]
+        valid_index = train.index[held_out_groups(train["sentence1"], fraction, seed)]
         how = f"held out {fraction:.0%} of the questions with all their answers (seed {seed})"
     else:
-        count = max(1, round(len(train) * fraction))
-        valid_index = pd.Index(rng.permutation(train.index.to_numpy())[:count])
+        valid_index = held_out_rows(train.index, fraction, seed)
         how = f"held out {fraction:.0%} of the training rows (seed {seed})"
     valid = train.loc[valid_index].sort_index()
     rest = train.drop(index=valid_index)

@@ -1,8 +1,9 @@
 """A base model's facts read from its own files, without loading it and without a network.
 
 For a local folder, or a Hub id whose files are in the local Hugging Face cache: parameters (from
-the safetensors header), embedding dimension (the last Dense layer, else the hidden size), max
-length, licence (the model card's front matter), whether it needs `trust_remote_code` (an
+the safetensors headers, sharded weights included, read by huggingface_hub), embedding dimension
+(the last Dense layer, else the hidden size), max length, licence (the model card's metadata, read
+by huggingface_hub's ModelCard), whether it needs `trust_remote_code` (an
 `auto_map` in config.json), and its prompts (config_sentence_transformers.json). A fact whose file
 is missing stays None; core.catalog's published facts fill in what the files do not say.
 """
@@ -10,8 +11,6 @@ is missing stays None; core.catalog's published facts fill in what the files do 
 from __future__ import annotations
 
 import json
-import re
-import struct
 from pathlib import Path
 
 from core.catalog import CARDS, DEFAULT_MODEL, GPU_16GB, LAPTOP_RAM, ModelCard, lora_recommended
@@ -27,6 +26,7 @@ FACT_FILES = (
     "sentence_bert_config.json",
     "modules.json",
     "model.safetensors",
+    "model.safetensors.index.json",
     "README.md",
 )
 
@@ -39,33 +39,31 @@ def _json(ref: str, name: str) -> dict:
         return {}
 
 
-def _safetensors_parameters(path: Path | None) -> int | None:
-    """Parameters counted from a safetensors header (8-byte length, then JSON of tensor shapes)."""
-    if path is None:
+def _parameters(ref: str) -> int | None:
+    """Parameters counted from the safetensors headers (one file, or the shards an index names), without loading."""
+    from huggingface_hub import get_local_safetensors_metadata
+
+    weights = model_file(ref, "model.safetensors.index.json") or model_file(ref, "model.safetensors")
+    if weights is None:
         return None
     try:
-        with open(path, "rb") as fh:
-            (size,) = struct.unpack("<Q", fh.read(8))
-            header = json.loads(fh.read(size))
-    except (OSError, ValueError, struct.error):
+        metadata = get_local_safetensors_metadata(weights.parent)
+    except Exception:  # a shard not downloaded, a broken header: the published figure stands
         return None
-    total = 0
-    for name, tensor in header.items():
-        if name != "__metadata__":
-            count = 1
-            for dim in tensor.get("shape", []):
-                count *= dim
-            total += count
-    return total
+    return sum(sum(f.parameter_count.values()) for f in metadata.files_metadata.values()) or None
 
 
 def _licence(path: Path | None) -> str | None:
+    """The `license` of a model card's metadata (its YAML front matter)."""
     if path is None:
         return None
-    text = path.read_text(encoding="utf-8", errors="replace")
-    front = re.match(r"^---\n(.*?)\n---", text, re.S)
-    found = re.search(r"^licen[cs]e:\s*(\S+)", front.group(1), re.M) if front else None
-    return found.group(1).strip("'\"") if found else None
+    from huggingface_hub import ModelCard
+
+    try:
+        licence = ModelCard.load(path).data.license
+    except Exception:  # a card without metadata, or not a card
+        return None
+    return str(licence) if licence else None
 
 
 def _dimension(ref: str, config: dict) -> int | None:
@@ -91,7 +89,7 @@ def facts_from_files(ref: str) -> dict:
     declares = bool(prompts or default)  # else the published prompts stand
     return {
         "found": [name for name in FACT_FILES if model_file(ref, name)],
-        "parameters": _safetensors_parameters(model_file(ref, "model.safetensors")),
+        "parameters": _parameters(ref),
         "dimension": _dimension(ref, config) if config else None,
         "max_length": bert.get("max_seq_length") or config.get("max_position_embeddings"),
         "licence": _licence(model_file(ref, "README.md")),

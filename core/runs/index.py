@@ -18,7 +18,7 @@ from core.runs.state import TERMINAL_STATES
 from core.environment import runs_root
 from core.runs.folder import RunFolder
 from core.paths import inside, is_plain_name, shorten
-from core.runs.lock import LockInfo, holder
+from core.runs.lock import LockInfo, holder, working
 from core.visitors import Visitor, may_see
 
 __all__ = [
@@ -35,11 +35,10 @@ __all__ = [
 
 
 def _effective_state(status: dict, path: Path, held: LockInfo | None) -> str:
-    """The state, except that a run which says it works but holds no lock (`held`: the lock's holder now, and
-    not this process) was interrupted: judged by the kernel's lock, never by a pid that may have been reused."""
+    """The state, except that a run which says it works but does not hold the machine's lock (`held`: the lock's
+    holder now) was interrupted (core.runs.lock.working: the kernel's lock, never a pid that may have been reused)."""
     state = status.get("state", "unknown")
-    holds = held is not None and bool(held.run_dir) and Path(held.run_dir).resolve() == path.resolve()
-    if state not in TERMINAL_STATES and status.get("pid") != os.getpid() and not holds:
+    if state not in TERMINAL_STATES and not working(path, held):
         return "interrupted"
     return state
 

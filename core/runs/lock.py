@@ -42,8 +42,8 @@ __all__ = [
     "hand_over",
     "held_by",
     "holder",
-    "process_alive",
     "release",
+    "working",
 ]
 
 LOCK_FILE = ".training.lock"  # flock'ed; never removed (removing a locked file would let a second lock in)
@@ -130,17 +130,11 @@ def _take(info_file: Path, tries: int = TAKE_TRIES) -> int | None:
     return None
 
 
-def process_alive(pid) -> bool:
-    """True while process `pid` exists (someone else's process counts). Says nothing about the lock."""
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    except (OSError, TypeError, ValueError):
-        return False
-    return True
+def working(run_dir: str | Path, held: LockInfo | None) -> bool:
+    """The one answer to "is this run alive": its run folder holds the machine's lock (`held`: `holder()`, asked
+    by the caller, once per listing). The kernel releases the lock when its holder's process ends however it
+    ends, so neither a pid in status.json (which may be reused) nor a process handle is asked."""
+    return held is not None and bool(held.run_dir) and Path(held.run_dir).resolve() == Path(run_dir).resolve()
 
 
 def _read(path: Path) -> LockInfo | None:

@@ -20,7 +20,8 @@ from core.environment import on_space, space_duplicate_url
 from core.runs import disk, lock
 from core.runs.folder import RunFolder, new_run_dir
 from core.runs.lock import BusyError
-from core.runs.state import TERMINAL_STATES, RunState
+from core.runs.state import RunState
+from core.training.machine import check_machine
 from core.training.supervisor import AttachedRun, ChildRun, child_command
 
 __all__ = ["OWNER_ENV", "BusyError", "JobRegistry", "registry", "weight_bytes"]
@@ -43,7 +44,7 @@ class JobRegistry:
             BusyError: a run is still training on this machine (its name, where it came from and its progress).
             ConfigError, RunFolderError: the config's own checks, a taken run folder; nothing is started.
         """
-        config = config.check()
+        config = check_machine(config.check())
         with self._lock:
             self._refuse_if_busy()
             disk.prune()  # on a Space: runs and uploads past their age or the quota (logged); elsewhere nothing
@@ -107,18 +108,14 @@ class JobRegistry:
         return [job.folder.name for job in running]
 
     def _running(self) -> ChildRun | AttachedRun | None:
-        for job in self._jobs.values():
-            if job.state.state not in TERMINAL_STATES:
-                return job
+        """The run that holds the machine's lock (core.runs.lock: the one answer to "is a run alive"), followed
+        as this app's child when it is one, else attached to; None when the machine is free."""
         held = lock.holder()
         if held is None:
             return None
         known = self._jobs.get(held.run)
         if isinstance(known, ChildRun) and held.token == known.reservation.token:
-            if known.process.poll() is None:
-                return known
-            lock.release(held)  # our child has ended and could not give the lock back
-            return None
+            return known
         if not isinstance(known, AttachedRun) or known.pid != held.pid:
             known = self._jobs[held.run] = AttachedRun(held)
             self._latest = held.run
