@@ -8,6 +8,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
+# make test runs the suite in WORKERS processes (pytest-xdist); WORKERS=0 runs it in one
+WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 7860
 BIN := $(VENV)/bin
@@ -21,7 +23,7 @@ run: $(VENV)/.installed-app
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The edit loop: no test here may train, start a process or open a browser (tests/conftest.py fails one that does).
 test-fast: $(VENV)/.installed-test

@@ -16,6 +16,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("WANDB_DISABLED", "true")
 # Runs (and the one-run-per-machine lock) of tests never land in ./runs, where `make run` may be training
 os.environ["SBERT_STUDIO_RUNS"] = tempfile.mkdtemp(prefix="sbert-test-runs-")
+# `make test` runs the suite in WORKERS processes (pytest-xdist): each trains and encodes on one thread (torch,
+# and the processes its tests start), so that the workers share the cores instead of fighting over them
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 
 from tiny_model import build_tiny_bert, corpus
 
@@ -156,3 +160,33 @@ def data_for(tmp_path):
         return str(write_csv(tmp_path / (name or f"{trainer}.csv"), header, rows))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory, tiny_model):
+    """finished_run(trainer="pair") -> the folder of a finished run of that trainer type on the tiny model (60 rows,
+    one epoch, batch 8), trained once per session (per worker) for the tests that only read a run."""
+    from core.config import TrainConfig
+    from core.training.job import TrainingJob
+
+    done: dict[str, Path] = {}
+
+    def finished(trainer: str = "pair") -> Path:
+        if trainer not in done:
+            folder = tmp_path_factory.mktemp(f"finished-{trainer}")
+            header, rows = rows_for(trainer, 60)
+            data = write_csv(folder / f"{trainer}.csv", header, rows)
+            config = TrainConfig(data_path=str(data), model=tiny_model, trainer=trainer, epochs=1, batch_size=8)
+            snapshot = TrainingJob(config, run_dir=str(folder / "run")).run()
+            assert snapshot["state"] == "finished", snapshot.get("error")
+            done[trainer] = folder / "run"
+        return done[trainer]
+
+    return finished
+
+
+def copy_run(source: Path, root: Path, name: str) -> Path:
+    """A copy of a finished run under `root` as `name` (a test may push, zip or delete it)."""
+    import shutil
+
+    return Path(shutil.copytree(source, root / name, ignore=shutil.ignore_patterns(".training.lock*")))

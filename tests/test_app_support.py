@@ -3,12 +3,10 @@ token lengths, kept files, commands, the data report text, and one run at a time
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import pytest
 import yaml
-from conftest import HANG_GUARD, rows_for, write_csv
+from conftest import rows_for, write_csv
 
 from core.config import TrainConfig, load_config
 from core.data.nli import nli_to_scored_pairs, nli_to_triplets
@@ -17,7 +15,6 @@ from core.data.workspace import keep_file, save_table
 from core.errors import DataError
 from core.runs.commands import commands
 from core.runs.progress import before_after, format_seconds, loss_series, metric_series, progress, smooth
-from core.training.registry import BusyError, JobRegistry
 
 
 def test_progress_extrapolates_the_eta_from_the_time_per_training_step():
@@ -173,25 +170,6 @@ def test_data_report_text_names_drops_scaling_and_token_lengths():
     for needle in ("dropped 1 train rows: empty sentence1 ('a')", "range 0–5", "from 0-5 to 0-1", "2 training rows repeat"):
         assert needle in text
     assert "1 (11.1%) longer than max_seq_length 128" in text
-
-
-@pytest.mark.heavy
-def test_a_second_run_is_refused_while_one_trains_naming_the_running_one(tiny_model, runs_root, tmp_path):
-    data = str(write_csv(tmp_path / "p.csv", *rows_for("pair_score", 200)))
-    registry = JobRegistry()
-    first = registry.start(TrainConfig(data_path=data, model=tiny_model, epochs=50, batch_size=4))
-    try:
-        with pytest.raises(BusyError, match=f"run '{first.folder.name}' is still training"):
-            registry.start(TrainConfig(data_path=data, model=tiny_model))
-        assert registry.current() is first
-    finally:
-        first.stop()
-        first.wait(HANG_GUARD)
-    assert first.snapshot()["state"] == "stopped"
-    second = registry.start(TrainConfig(data_path=data, model=tiny_model, max_samples=20))
-    second.wait(HANG_GUARD)
-    assert registry.current() is second and second.snapshot()["state"] == "finished"
-    assert time.time() - second.snapshot()["finished_at"] < 60
 
 
 def test_data_report_text_summarises_many_classes_and_says_how_pairs_were_made(shared_data):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -12,6 +13,13 @@ import pytest
 from core.recipes import RECIPES
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_bench(name: str, *argv: str) -> None:
+    """A bench that trains in its own process only: its main() here, as `python bench/<name>.py` calls it (the
+    interpreter's imports paid once). The benches that start the app or the studio's child run as scripts."""
+    module = importlib.import_module(f"bench.{name}")
+    assert module.main([str(a) for a in argv]) == 0
 
 
 @pytest.mark.slow
@@ -30,12 +38,7 @@ def test_overhead_bench_runs_on_a_tiny_slice(tmp_path, tiny_model, shared_data):
 
 @pytest.mark.slow
 def test_lora_bench_compares_trainable_parameters_memory_and_speed_with_full_fine_tuning(tmp_path, tiny_model, shared_data):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "lora.py"), "--model", tiny_model, "--rows", "24", "--repeats", "1",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_bench("lora", "--model", tiny_model, "--rows", "24", "--repeats", "1", "--out", str(tmp_path))
     summary = next(iter(json.loads((tmp_path / "lora.json").read_text())["summary"].values()))
     assert 0 < summary["lora"]["trainable"] < summary["full"]["trainable"] == summary["full"]["parameters"]
     assert summary["speed_ratio"] > 0 and summary["memory_ratio"] > 0
@@ -43,12 +46,7 @@ def test_lora_bench_compares_trainable_parameters_memory_and_speed_with_full_fin
 
 @pytest.mark.slow
 def test_time_to_quality_bench_runs_on_a_tiny_slice(tmp_path, tiny_model, shared_data):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "time_to_quality.py"), "--rows", "48", "--dev-rows", "24",
-         "--model", tiny_model, "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_bench("time_to_quality", "--rows", "48", "--dev-rows", "24", "--model", tiny_model, "--out", str(tmp_path))
     summary = json.loads((tmp_path / "time_to_quality.json").read_text())["summary"]
     assert {"baseline", "autotrain_final", "studio_final", "time_ratio"} <= set(summary)
     assert "AutoTrain defaults" in (tmp_path / "time_to_quality.md").read_text()
@@ -56,12 +54,10 @@ def test_time_to_quality_bench_runs_on_a_tiny_slice(tmp_path, tiny_model, shared
 
 @pytest.mark.slow
 def test_stsb_sweep_bench_records_a_curve_per_setting(tmp_path, tiny_model, shared_data):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "stsb_sweep.py"), "--rows", "48", "--dev-rows", "24", "--epochs", "1",
-         "--settings", "8:5e-5", "16:1e-4", "--model", tiny_model, "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    settings = ["--settings", "8:5e-5", "16:1e-4"]
+    run_bench(
+        "stsb_sweep", "--rows", "48", "--dev-rows", "24", "--epochs", "1", *settings, "--model", tiny_model, "--out", tmp_path
+    )
     runs = json.loads((tmp_path / "stsb_sweep.json").read_text())["runs"]
     assert [(r["batch_size"], r["lr"]) for r in runs] == [(8, 5e-5), (16, 1e-4)]
     assert all(len(r["curve"]) >= 4 for r in runs)  # 4 evaluations per epoch
@@ -70,12 +66,7 @@ def test_stsb_sweep_bench_records_a_curve_per_setting(tmp_path, tiny_model, shar
 
 @pytest.mark.slow
 def test_trainer_defaults_bench_measures_each_trainer_type_on_held_out_real_data(tmp_path, tiny_model, shared_data):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "trainer_defaults.py"), "--rows", "600", "--epochs", "1", "--model", tiny_model,
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=900, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_bench("trainer_defaults", "--rows", "600", "--epochs", "1", "--model", tiny_model, "--out", str(tmp_path))
     runs = json.loads((tmp_path / "trainer_defaults.json").read_text())["runs"]
     assert {r["trainer"] for r in runs} == {"pair_score", "pair_class", "qa", "triplet", "pair", "single_class"}
     by_study = {r["study"]: r for r in runs}
@@ -102,24 +93,14 @@ def test_startup_bench_times_the_app_against_a_gradio_hello_world(tmp_path):
 
 @pytest.mark.slow
 def test_examples_bench_trains_a_bundled_example(tmp_path, tiny_model):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "examples.py"), "--epochs", "1", "--only", "pair",
-         "--model", tiny_model, "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_bench("examples", "--epochs", "1", "--only", "pair", "--model", tiny_model, "--out", str(tmp_path))
     (run,) = json.loads((tmp_path / "examples.json").read_text())["runs"]
     assert run["trainer"] == "pair" and run["metric"] == "ndcg@10"
 
 
 @pytest.mark.slow
 def test_search_bench_measures_encode_ratio_and_query_latency(tmp_path, tiny_model, shared_data):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "search.py"), "--rows", "64", "--sizes", "500", "--queries", "5",
-         "--model", tiny_model, "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_bench("search", "--rows", "64", "--sizes", "500", "--queries", "5", "--model", tiny_model, "--out", str(tmp_path))
     result = json.loads((tmp_path / "search.json").read_text())
     assert result["ratio"] > 0 and result["latency"]["500"]["p95_ms"] > 0
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import sentences
+from conftest import copy_run, sentences
 
 from core.config import TrainConfig, load_config
 from core.recipes import RECIPES
@@ -21,36 +21,29 @@ from core.training.label_neighbours import LabelNeighboursEvaluator
 FAST = {"batch_size": 8, "max_seq_length": 32, "epochs": 1}
 
 
-@pytest.mark.parametrize("trainer", ["pair", "pair_score"])
+def test_unset_values_take_the_trainer_type_s_defaults_and_set_values_win():
+    for trainer, recipe in RECIPES.items():
+        resolved = resolve_defaults(TrainConfig(), trainer, recipe.default_loss)
+        defaults = recipe.defaults
+        assert (resolved.trainer, resolved.loss) == (trainer, recipe.default_loss)
+        assert (resolved.lr, resolved.epochs, resolved.batch_size) == (defaults.lr, defaults.epochs, defaults.batch_size)
+        assert resolve_defaults(resolved, trainer, recipe.default_loss) == resolved  # resolving again changes nothing
+    mine = resolve_defaults(TrainConfig(lr=3e-4, batch_size=8, epochs=1), "pair", RECIPES["pair"].default_loss)
+    assert (mine.lr, mine.batch_size, mine.epochs) == (3e-4, 8, 1)
+
+
 @pytest.mark.heavy
-def test_config_yaml_records_the_trainer_types_own_defaults(trainer, data_for, tiny_model, tmp_path):
-    config = TrainConfig(data_path=data_for(trainer), model=tiny_model, trainer=trainer, max_seq_length=32)
-    assert (config.lr, config.epochs, config.batch_size) == (None, None, None)  # unset: the trainer type's
+def test_a_run_records_its_suggested_trainer_and_that_trainer_s_defaults_in_config_yaml(data_for, tiny_model, tmp_path):
+    config = TrainConfig(data_path=data_for("triplet"), model=tiny_model, max_seq_length=32)  # trainer, lr, ... unset
     run = tmp_path / "run"
     final = TrainingJob(config, run_dir=str(run)).run()
     assert final["state"] == "finished", final["error"]
     recorded = yaml.safe_load((run / "config.yaml").read_text())
-    defaults = RECIPES[trainer].defaults
+    defaults = RECIPES["triplet"].defaults
+    assert recorded["trainer"] == "triplet" and recorded["loss"] == RECIPES["triplet"].default_loss
     assert (recorded["lr"], recorded["epochs"], recorded["batch_size"]) == (defaults.lr, defaults.epochs, defaults.batch_size)
-    assert recorded["trainer"] == trainer and recorded["loss"] == RECIPES[trainer].default_loss
     # re-running the recorded config trains the same thing whatever the defaults become
-    assert resolve_defaults(load_config(run / "config.yaml"), trainer, recorded["loss"]) == load_config(run / "config.yaml")
-
-
-@pytest.mark.heavy
-def test_a_value_the_person_sets_wins_over_the_trainer_default(data_for, tiny_model, tmp_path):
-    config = TrainConfig(data_path=data_for("pair"), model=tiny_model, trainer="pair", lr=3e-4, **FAST)
-    TrainingJob(config, run_dir=str(tmp_path / "run")).run()
-    recorded = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
-    assert (recorded["lr"], recorded["batch_size"], recorded["epochs"]) == (3e-4, 8, 1)
-
-
-@pytest.mark.heavy
-def test_a_suggested_trainer_is_recorded_with_its_defaults(data_for, tiny_model, tmp_path):
-    config = TrainConfig(data_path=data_for("triplet"), model=tiny_model, max_seq_length=32)
-    TrainingJob(config, run_dir=str(tmp_path / "run")).run()
-    recorded = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
-    assert recorded["trainer"] == "triplet" and recorded["lr"] == RECIPES["triplet"].defaults.lr
+    assert resolve_defaults(load_config(run / "config.yaml"), "triplet", recorded["loss"]) == load_config(run / "config.yaml")
 
 
 class Encoder:
@@ -105,15 +98,23 @@ def worse_run(folder, model: str, **where) -> TrainConfig:
     )  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def worse(tmp_path_factory, tiny_model):
+    """A finished run that made the model worse (trained once for this file): its folder and final snapshot."""
+    folder = tmp_path_factory.mktemp("worse")
+    run = folder / "run"
+    final = TrainingJob(worse_run(folder, tiny_model), run_dir=str(run)).run()
+    assert final["state"] == "finished", final["error"]
+    return run, final
+
+
 @pytest.mark.heavy
-def test_a_run_that_makes_the_model_worse_saves_the_base_model_and_says_so(tiny_model, tmp_path):
+def test_a_run_that_makes_the_model_worse_saves_the_base_model_and_says_so(worse, tiny_model):
     from sentence_transformers import SentenceTransformer
 
     from core.inference.models import load_model
 
-    run = tmp_path / "run"
-    final = TrainingJob(worse_run(tmp_path, tiny_model), run_dir=str(run)).run()
-    assert final["state"] == "finished", final["error"]
+    run, final = worse
     status = json.loads((run / "status.json").read_text())
     assert status["warning"].startswith("training did not beat the base model on your validation data: spearman")
     assert "the saved model is the base model, unchanged" in status["warning"]
@@ -127,20 +128,19 @@ def test_a_run_that_makes_the_model_worse_saves_the_base_model_and_says_so(tiny_
 
 
 @pytest.mark.heavy
-def test_the_warning_reaches_the_playground_the_hub_tab_and_the_model_card(tiny_model, tmp_path, runs_root):
+def test_the_warning_reaches_the_playground_the_hub_tab_and_the_model_card(worse, runs_root):
     from core.hub.push import enrich_model_card
     from core.runs.index import model_choices, run_warning
     from ui.hub_tab import run_note
     from ui.playground_tab import model_note
 
-    job = TrainingJob(worse_run(tmp_path, tiny_model))
-    job.run()
-    model_ref = str(job.folder.model_dir)
+    run = copy_run(worse[0], runs_root, "worse")
+    model_ref = str(run / "model")
     assert run_warning(model_ref).startswith("training did not beat the base model")
     assert model_note(model_ref).startswith("**Warning:** training did not beat the base model")
-    assert run_note(job.folder.name).startswith("**Warning:** training did not beat the base model")
+    assert run_note(run.name).startswith("**Warning:** training did not beat the base model")
     assert any("no gain over the base model" in label for label, ref in model_choices() if ref == model_ref)
-    assert "**Warning**: training did not beat" in enrich_model_card(job.run_dir).read_text()
+    assert "**Warning**: training did not beat" in enrich_model_card(run).read_text()
 
 
 @pytest.mark.heavy

@@ -16,7 +16,7 @@ from conftest import HANG_GUARD
 from core.config import TrainConfig
 from core.runs.index import list_runs
 from core.training.job import TrainingJob
-from core.training.registry import JobRegistry
+from core.training.registry import BusyError, JobRegistry
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,19 +80,31 @@ def test_stop_during_saving_still_ends_finished_because_training_completed(data_
 
 
 @pytest.mark.heavy
-def test_start_stop_start_trains_the_second_run_to_the_end(data_for, tiny_model, runs_root):
+def test_a_second_start_is_refused_while_one_trains_and_after_stop_the_next_trains_to_the_end(data_for, tiny_model, runs_root):
     registry = JobRegistry()
     data = data_for("pair", 300)
     first = registry.start(TrainConfig(data_path=data, model=tiny_model, trainer="pair", epochs=50, batch_size=4))
-    deadline = time.monotonic() + 120
-    while first.snapshot()["step"] < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    first.stop()
-    first.stop()
+    try:
+        with pytest.raises(BusyError, match=f"run '{first.folder.name}' is still training"):
+            registry.start(TrainConfig(data_path=data, model=tiny_model))
+        assert registry.current() is first
+        wait_for_step(first, 2)
+    finally:
+        first.stop()
+        first.stop()  # pressed twice
     assert first.wait(HANG_GUARD) and first.snapshot()["state"] == "stopped"
     second = registry.start(TrainConfig(data_path=data, model=tiny_model, trainer="pair", batch_size=16))
     assert second.wait(HANG_GUARD) and second.snapshot()["state"] == "finished"
+    assert registry.current() is second
     assert loadable(first.folder.model_dir) and loadable(second.folder.model_dir)
+
+
+def wait_for_step(job, step: int) -> None:
+    """Until the run reaches `step`; HANG_GUARD only keeps a hung run from hanging the suite."""
+    deadline = time.monotonic() + HANG_GUARD
+    while job.snapshot().get("step", 0) < step:
+        assert time.monotonic() < deadline and job.snapshot()["state"] not in ("failed", "finished"), job.snapshot()
+        time.sleep(0.05)
 
 
 @pytest.mark.slow

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-from conftest import HANG_GUARD, rows_for, write_csv
+from conftest import HANG_GUARD, copy_run, rows_for, write_csv
 from fake_hub import FakeHub, serve_fake_hub
 
 from core.config import TrainConfig
 from core.hub.push import CARD_MARKER
-from core.training.job import TrainingJob
 from ui import hub_tab
 
 TOKEN = "hf_TopSecretToken123456"
@@ -43,11 +42,9 @@ def hub(monkeypatch):
 
 
 @pytest.fixture
-def run(runs_root, tmp_path, tiny_model):
-    data = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 40)[1])
-    job = TrainingJob(TrainConfig(data_path=str(data), model=tiny_model, batch_size=8), run_dir=str(runs_root / "my-run"))
-    assert job.run()["state"] == "finished"
-    return job.folder.path
+def run(runs_root, finished_run):
+    """A finished pair run of the tiny model, as `my-run` in this test's runs folder (a copy: tests push and zip it)."""
+    return copy_run(finished_run("pair"), runs_root, "my-run")
 
 
 def files_containing(root: Path, text: str) -> list[Path]:

@@ -7,13 +7,11 @@ import zipfile
 
 import gradio as gr
 import pytest
-from conftest import rows_for, write_csv
+from conftest import copy_run, write_csv
 
-from core.config import TrainConfig
 from core.inference.search import clean_texts
 from core.runs import lock
 from core.runs.index import list_runs, model_choices, run_path
-from core.training.job import TrainingJob
 from ui import playground_tab as pg
 from ui import runs_tab
 
@@ -23,12 +21,9 @@ def quiet(*args, **kwargs):
 
 
 @pytest.fixture
-def run(runs_root, tmp_path, tiny_model):
-    """A finished pair run of the tiny model: its folder."""
-    data = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 60)[1])
-    job = TrainingJob(TrainConfig(data_path=str(data), model=tiny_model, epochs=1, batch_size=8), run_dir=str(runs_root / "r1"))
-    assert job.run()["state"] == "finished"
-    return job.folder.path
+def run(runs_root, finished_run):
+    """A finished pair run of the tiny model, as `r1` in this test's runs folder (a copy: tests delete it)."""
+    return copy_run(finished_run("pair"), runs_root, "r1")
 
 
 @pytest.mark.heavy
