@@ -59,6 +59,28 @@ def test_stop_during_the_baseline_evaluation_ends_it_at_once_stopped_with_the_ba
 
 
 @pytest.mark.heavy
+def test_stop_while_negatives_are_mined_ends_stopped_with_the_base_model_saved(data_for, tiny_model, tmp_path, monkeypatch):
+    """Issue 23: Stop pressed while the base model mines hard negatives ends the run `stopped`, not `failed`."""
+    import core.data.negatives
+
+    run = tmp_path / "run"
+    config = TrainConfig(data_path=data_for("pair"), model=tiny_model, trainer="pair", mine_negatives=True)
+    job = TrainingJob(config, run_dir=str(run))
+    real = core.data.negatives.mine_negatives
+
+    def mining_that_is_stopped_midway(*args, **kwargs):
+        job.stop()  # the person presses Stop while negatives are mined
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core.data.negatives, "mine_negatives", mining_that_is_stopped_midway)
+    final = job.run()
+    assert final["state"] == "stopped", final.get("error")
+    assert final["step"] == 0 and final["baseline"] is None
+    assert "stopped before training" in (run / "log.txt").read_text()
+    assert loadable(run / "model")
+
+
+@pytest.mark.heavy
 def test_stop_during_saving_still_ends_finished_because_training_completed(data_for, tiny_model, tmp_path, monkeypatch):
     from sentence_transformers import SentenceTransformerTrainer
 

@@ -177,7 +177,11 @@ class TrainingJob:
             trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
         )
         if cfg.mine_negatives:
-            mined = model_setup.mine(cfg, data, model, self.prompts, state)
+            try:
+                mined = model_setup.mine(cfg, data, model, self.prompts, state)
+            except RunStopped:  # stop asked while negatives were mined: the run ends now, the base model saved
+                self._stopped_before("training", model)
+                return
             if mined is not None:
                 prepared.report["mined_negatives"] = mined
                 self.folder.write_report(prepared.report)
