@@ -16,7 +16,7 @@ import pytest
 from conftest import HANG_GUARD, copy_run, rows_for, write_csv
 from fake_hub import FakeHub, serve_fake_hub
 
-from core.config import TrainConfig
+from core.config import TrainConfig, load_config
 from core.hub.push import CARD_MARKER
 from ui import hub_tab
 
@@ -64,6 +64,29 @@ def test_push_from_the_hub_tab_delivers_model_files_and_an_enriched_card(hub, ru
     assert hub.private["alice/my-run"] is True
     # the token is in no file of the run, nor in any answer the page got
     assert files_containing(run, TOKEN) == [] and TOKEN not in answer + repo
+
+
+@pytest.mark.heavy
+def test_a_run_of_a_model_with_its_own_code_records_it_and_the_playground_and_the_push_use_it(hub, runs_root, tmp_path):
+    """nomic-embed and arctic-embed v2 ship their architecture as code (config.json's auto_map)."""
+    from tiny_model import build_tiny_remote_code_model
+
+    from core.inference import cache
+    from core.training.job import TrainingJob
+    from ui import playground_tab
+
+    model = build_tiny_remote_code_model(tmp_path / "custom")
+    data = write_csv(tmp_path / "pairs.csv", *rows_for("pair", 40))
+    config = TrainConfig(data_path=str(data), model=str(model), trainer="pair", epochs=1, batch_size=8, trust_remote_code=True)
+    job = TrainingJob(config, run_dir=str(runs_root / "custom-run"))
+    assert job.run()["state"] == "finished"
+    run = job.folder.path
+    assert load_config(run / "config.yaml").trust_remote_code is True  # recorded with the run
+    answer = playground_tab.compare_similarity(str(run / "model"), str(model), "a dog runs", "a cat sleeps")
+    assert "picked model" in answer  # the run's model loaded with its code, without being asked again
+    assert type(cache.peek_model(str(run / "model"))[0].auto_model).__name__ == "TinyCustomModel"
+    hub_tab.push("custom-run", TOKEN, "alice/custom-run", True, False, "")  # uploaded as it is, never loaded
+    assert {"tiny_custom.py", "config.json", "model.safetensors"} <= set(hub.repos["alice/custom-run"])
 
 
 @pytest.mark.heavy

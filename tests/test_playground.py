@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 
 import gradio as gr
 import pytest
-from conftest import copy_run, write_csv
+from conftest import HANG_GUARD, copy_run, write_csv
 
 from core.inference.search import clean_texts
 from core.runs import lock
@@ -69,6 +70,34 @@ def test_search_marks_rank_changes_and_reuses_the_corpus_embeddings(run, tiny_mo
     monkeypatch.setattr(type(model), "encode", counted)
     pg.compare_search(str(run / "model"), "", corpus, "another query", 3, None, progress=quiet)
     assert calls == [1]  # only the query is encoded: the corpus embeddings were kept
+
+
+@pytest.mark.heavy
+def test_after_a_resume_the_playground_searches_and_compares_with_the_new_weights(runs_root, data_for, tiny_model):
+    from sentence_transformers import SentenceTransformer
+
+    from core.config import TrainConfig, load_config
+    from core.training.job import TrainingJob
+
+    run = runs_root / "grows"
+    config = TrainConfig(data_path=data_for("pair", 120), model=tiny_model, trainer="pair", epochs=3, batch_size=4)
+    job = TrainingJob(config, run_dir=str(run)).start()
+    while job.snapshot()["step"] < 3 and job.snapshot()["state"] not in ("failed", "finished"):
+        time.sleep(0.05)
+    job.stop()
+    assert job.wait(HANG_GUARD) and job.snapshot()["state"] == "stopped"
+    corpus = "\n".join(f"{s} number {i}" for i, s in enumerate(["the dog runs", "a cat sleeps", "the car drives"] * 5))
+    before = pg.compare_similarity(str(run / "model"), "", "a dog runs", "a cat sleeps")
+    hits_before, _ = pg.compare_search(str(run / "model"), "", corpus, "a dog", 3, None, progress=quiet)
+
+    resumed = TrainingJob(load_config(run / "config.yaml"), run_dir=str(run), resume=True).run()  # rewrites model/
+    assert resumed["state"] == "finished"
+    fresh = SentenceTransformer(str(run / "model"))
+    a, b = fresh.encode(["a dog runs", "a cat sleeps"], normalize_embeddings=True)
+    after = pg.compare_similarity(str(run / "model"), "", "a dog runs", "a cat sleeps")
+    assert after == f"**{float(a @ b):.4f}** cosine similarity" != before  # the new weights, not the cached old ones
+    hits_after, _ = pg.compare_search(str(run / "model"), "", corpus, "a dog", 3, None, progress=quiet)
+    assert list(hits_after["score"]) != list(hits_before["score"])  # the corpus was encoded again, by the new model
 
 
 def test_bad_corpus_and_query_get_a_message_naming_the_limit(tiny_model):

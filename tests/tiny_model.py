@@ -67,3 +67,33 @@ def build_tiny_model_with_prompts(folder: str | Path, prompts: dict[str, str], d
     model = SentenceTransformer(str(bert), prompts=prompts, default_prompt_name=default_prompt_name)
     model.save(str(folder / "model"))
     return folder / "model"
+
+
+REMOTE_CODE = '''"""A custom architecture shipped with the model, as nomic-embed or arctic-embed v2 ship theirs."""
+from transformers import BertConfig, BertModel
+
+
+class TinyCustomConfig(BertConfig):
+    model_type = "tiny-custom"
+
+
+class TinyCustomModel(BertModel):
+    config_class = TinyCustomConfig
+'''
+
+
+def build_tiny_remote_code_model(folder: str | Path) -> Path:
+    """The tiny BERT as a model whose architecture is code in its own folder (config.json's `auto_map`):
+    it loads only with trust_remote_code."""
+    import json
+
+    folder = build_tiny_bert(folder)
+    (folder / "tiny_custom.py").write_text(REMOTE_CODE, encoding="utf-8")
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config |= {
+        "model_type": "tiny-custom",
+        "architectures": ["TinyCustomModel"],
+        "auto_map": {"AutoConfig": "tiny_custom.TinyCustomConfig", "AutoModel": "tiny_custom.TinyCustomModel"},
+    }
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    return folder

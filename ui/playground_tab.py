@@ -32,13 +32,16 @@ MAP_LIMIT = 3000  # texts on the embedding map (an even sample beyond that)
 PROGRESS = gr.Progress()  # a handler default: gradio fills it in
 
 
-def _model(ref: str):
+def _model(ref: str, *, base_of: str | None = None):
+    """The loaded model; `base_of`: the picked run's model when `ref` is its base (a run that trusted its model's
+    code loads the base model with it too)."""
     from core.inference.cache import cached_model
+    from core.inference.models import needs_remote_code
 
     ref = (ref or "").strip()
     if not ref:
         raise DataError("pick a model: a finished run, a base model, or type a local folder")
-    return cached_model(ref)
+    return cached_model(ref, trust_remote_code=needs_remote_code(ref, base_of=base_of) or needs_remote_code(ref))
 
 
 def _allowed(request, profile, *refs: str | None) -> None:
@@ -70,7 +73,7 @@ def compare_similarity(
     tuned = pair_similarity(_model(model_ref), text1, text2)
     if not base_ref or base_ref.strip() == model_ref.strip():
         return f"**{tuned:.4f}** cosine similarity"
-    base = pair_similarity(_model(base_ref), text1, text2)
+    base = pair_similarity(_model(base_ref, base_of=model_ref), text1, text2)
     return f"picked model **{tuned:.4f}** · base model **{base:.4f}** · change **{tuned - base:+.4f}**"
 
 
@@ -89,7 +92,7 @@ def matrices(
     _allowed(request, profile, model_ref, base_ref)
     texts = clean_texts((sentences or "").splitlines(), "the sentence list", limit=200)
     tuned = _heatmap(similarity_matrix(_model(model_ref), texts), texts, "Picked model")
-    base = _heatmap(similarity_matrix(_model(base_ref), texts), texts, "Base model") if base_ref else None
+    base = _heatmap(similarity_matrix(_model(base_ref, base_of=model_ref), texts), texts, "Base model") if base_ref else None
     return tuned, base
 
 
@@ -114,7 +117,9 @@ def compare_search(
         progress(fraction, desc=message)
 
     tuned = search(model_ref, _model(model_ref), corpus, query, top_k=k, progress=report)
-    base = search(base_ref, _model(base_ref), corpus, query, top_k=len(corpus), progress=report) if base_ref else []
+    base = []
+    if base_ref:
+        base = search(base_ref, _model(base_ref, base_of=model_ref), corpus, query, top_k=len(corpus), progress=report)
     base_rank = {hit["index"]: hit["rank"] for hit in base}
     rows = []
     for hit in tuned:

@@ -1,7 +1,8 @@
 """Push a finished run's model to the Hugging Face Hub, with the studio's facts in its model card.
 
-The push is sentence-transformers' own `push_to_hub` with the run's saved `model/` folder (so the
-model card it generated at training travels), after a "Trained with SBERT Studio" section is
+The push uploads the run's saved `model/` folder as it is (huggingface_hub's `create_repo` and
+`upload_folder`: nothing is loaded, and the model card sentence-transformers wrote at training
+travels), after a "Trained with SBERT Studio" section is
 added to that card: data, trainer, loss, parameters, baseline -> final metric. A failed push
 (bad token, no write access, repo exists, no network) is a HubError with its own message, and
 can be retried: nothing about the run changes.
@@ -184,7 +185,7 @@ def push_run(
     Raises:
         HubError: no model yet, no token, a malformed repo id, or the Hub's refusal (each its own message).
     """
-    from core.inference.models import load_model
+    from huggingface_hub import HfApi
 
     folder = RunFolder(run_dir)
     status = folder.read_status() or {}
@@ -198,16 +199,14 @@ def push_run(
         raise HubError(f"repo id '{repo_id}' must look like 'user/name' or 'organisation/name'")
     ensure_hub_reachable(repo_id, "model repo", HubError, push=True)
     enrich_model_card(folder.path)
-    model = load_model(str(folder.model_dir))
-    try:
-        model.push_to_hub(
-            repo_id,
-            token=token,
-            private=private,
+    api = HfApi(token=token)
+    try:  # the folder as it is: nothing is loaded, so a model that needs remote code pushes like any other
+        api.create_repo(repo_id, private=private, exist_ok=exist_ok, repo_type="model")
+        api.upload_folder(
+            repo_id=repo_id,
+            folder_path=str(folder.model_dir),
             commit_message=commit_message
             or f"Add {status.get('trainer') or ''} model trained with SBERT Studio".replace("  ", " "),
-            local_model_path=str(folder.model_dir),
-            exist_ok=exist_ok,
         )
     except Exception as exc:  # huggingface_hub raises HTTP and connection errors of many types
         raise _explain(exc, repo_id) from None

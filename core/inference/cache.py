@@ -1,8 +1,10 @@
 """Loaded models, kept for reuse by the app (model facts, token lengths, mining; later the playground).
 
 Loading all-MiniLM-L6-v2 takes seconds and a bigger model much longer, so the last few models
-are kept in memory, keyed by reference. The training job loads its own copy: training changes
-the weights in place.
+are kept in memory, keyed by reference and the version of its files (`weights_version`: a run that
+is resumed rewrites its model folder, and the next use loads the new weights). A run's model that
+needed remote code loads with it (`needs_remote_code`). The training job loads its own copy:
+training changes the weights in place.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from core.inference.models import load_model, model_token_limit
+from core.inference.models import load_model, model_token_limit, needs_remote_code, weights_version
 
 __all__ = ["cached_model", "forget", "model_facts", "peek_model"]
 
@@ -19,23 +21,27 @@ KEEP = 2  # models kept in memory
 
 
 _lock = threading.Lock()
-_models: OrderedDict[str, object] = OrderedDict()
+_models: OrderedDict[tuple[str, int | None], object] = OrderedDict()  # (ref, weights_version) -> model
 
 
-def cached_model(ref: str):
+def cached_model(ref: str, *, trust_remote_code: bool | None = None):
     """The SentenceTransformer for `ref`, loaded once and kept among the last `KEEP` used.
 
     Raises:
         ModelError: the model cannot be resolved or loaded (see core.inference.models).
     """
     ref = ref.strip()
+    key = (ref, weights_version(ref))
     with _lock:
-        if ref in _models:
-            _models.move_to_end(ref)
-            return _models[ref]
-    model = load_model(ref)  # outside the lock: loading may take long
+        if key in _models:
+            _models.move_to_end(key)
+            return _models[key]
+    trust = needs_remote_code(ref) if trust_remote_code is None else trust_remote_code
+    model = load_model(ref, trust_remote_code=trust)  # outside the lock: loading may take long
     with _lock:
-        _models[ref] = model
+        for older in [k for k in _models if k[0] == ref]:  # an older version of the same folder
+            del _models[older]
+        _models[key] = model
         while len(_models) > KEEP:
             _models.popitem(last=False)
     return model
@@ -46,14 +52,15 @@ def forget(folder: str | Path) -> None:
     or absolute; a run whose name merely starts the same (`demo-2` beside `demo`) keeps its model."""
     gone = Path(folder).resolve()
     with _lock:
-        for ref in [r for r in _models if gone == Path(r).resolve() or gone in Path(r).resolve().parents]:
-            del _models[ref]
+        for key in [k for k in _models if gone == Path(k[0]).resolve() or gone in Path(k[0]).resolve().parents]:
+            del _models[key]
 
 
 def peek_model(ref: str):
     """The model for `ref` if it is already loaded, else None (never loads)."""
+    ref = (ref or "").strip()
     with _lock:
-        return _models.get((ref or "").strip())
+        return _models.get((ref, weights_version(ref)))
 
 
 def model_facts(model) -> dict:

