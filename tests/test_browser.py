@@ -71,7 +71,7 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
     assert page.input_value("#trainer-type input") == "pair_score"
     page.fill("#base-model input", tiny_model)
     page.keyboard.press("Enter")
-    page.fill("#param-epochs textarea", "10")  # ~900 steps: several seconds, so several refreshes while it trains
+    page.fill("#param-epochs textarea", "4")  # ~360 steps: several seconds, so several refreshes (once a second) while it trains
     page.fill("#param-batch-size textarea", "4")
 
     open_tab(page, "Train")

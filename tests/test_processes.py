@@ -59,7 +59,7 @@ import json, os, sys, psutil
 sys.path[:0] = [{str(ROOT)!r}]
 from core.config import TrainConfig
 from core.training.registry import registry
-config = TrainConfig(data_path={data_for("pair", 200)!r}, model={tiny_model!r}, trainer="pair", epochs=2, batch_size=8)
+config = TrainConfig(data_path={data_for("pair", 60)!r}, model={tiny_model!r}, trainer="pair", epochs=1, batch_size=8)
 first = registry.start(config)
 first.wait(300)
 before = psutil.Process().memory_info().rss
@@ -206,28 +206,27 @@ def _assert_resumed_cleanly(run: Path, stopped_at: int) -> None:
     assert loadable(run / "model")
 
 
-def test_resume_after_stop_continues_from_the_step_it_stopped_at(tiny_model, runs_root, data_for):
+def test_resume_continues_after_ctrl_c_from_its_step_and_after_a_kill_from_the_newest_checkpoint(tiny_model, runs_root, data_for):
     run = runs_root / "to-resume"
-    proc = console_run(run, data_for("pair", 120), tiny_model, "--epochs", "3")
+    proc = console_run(run, data_for("pair", 120), tiny_model, "--epochs", "5")  # evaluations (checkpoints) every 10 steps
     wait_for(lambda: (RunFolder(run).read_status() or {}).get("step", 0) >= 12, what="steps")
     proc.send_signal(signal.SIGINT)  # Ctrl-C: stop after this step, save
     assert proc.wait(HANG_GUARD) == 130
     stopped_at = RunFolder(run).read_status()["step"]
+    resumed = subprocess.Popen(
+        [sys.executable, "-m", "cli", "train", "--resume", str(run)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    checkpoint = (stopped_at // 10 + 1) * 10  # the first evaluation's checkpoint after the stop
+    wait_for(lambda: (RunFolder(run).read_status() or {}).get("step", 0) >= checkpoint + 4, what="steps past a checkpoint")
+    os.killpg(resumed.pid, signal.SIGKILL)  # the resumed run dies as a crash would
+    resumed.wait(30)
     done = _resume(run)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert f"resuming from checkpoint-{stopped_at} (step {stopped_at})" in (run / "log.txt").read_text()
-    _assert_resumed_cleanly(run, stopped_at)
-
-
-def test_resume_after_a_kill_continues_from_the_newest_checkpoint_without_repeating_logged_steps(tiny_model, runs_root, data_for):
-    run = runs_root / "killed"
-    proc = console_run(run, data_for("pair", 120), tiny_model, "--epochs", "3")
-    wait_for(lambda: (RunFolder(run).read_status() or {}).get("step", 0) >= 14, what="steps past a checkpoint")
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(30)
-    done = _resume(run)
-    assert done.returncode == 0, done.stderr[-2000:]
-    _assert_resumed_cleanly(run, 10)
+    log = (run / "log.txt").read_text()
+    assert f"resuming from checkpoint-{stopped_at} (step {stopped_at})" in log
+    assert f"resuming from checkpoint-{checkpoint} (step {checkpoint})" in log
+    _assert_resumed_cleanly(run, checkpoint)
 
 
 def test_resume_without_a_checkpoint_says_so_and_gives_the_fresh_start(tiny_model, runs_root, data_for, tmp_path):
