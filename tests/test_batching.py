@@ -78,7 +78,7 @@ def test_pairs_made_from_labels_never_meet_a_row_of_their_label_in_a_batch():
 
     rng = random.Random(1)
     rows = pd.DataFrame({"sentence1": [f"text {i}" for i in range(300)], "label": [rng.randrange(20) for _ in range(300)]})
-    paired, info = label_pairs(rows, seed=0)
+    paired, info = label_pairs(rows, seed=0, batch_size=16)
     assert info["rows"] == len(paired) == 300
     label_of = dict(zip(rows["sentence1"], rows["label"], strict=True))
     assert all(label_of[b] == lab for b, lab in zip(paired["sentence2"], paired["label"], strict=True))
@@ -94,3 +94,39 @@ def test_pairs_made_from_labels_never_meet_a_row_of_their_label_in_a_batch():
     assert all(
         len(b) <= 2 for b in DistinctLabelBatchSampler(three, batch_size=16, drop_last=False, valid_label_columns=["label"])
     )
+
+
+def test_label_batches_say_as_many_batches_as_they_yield_when_one_label_outnumbers_the_rest():
+    from core.training.batching import DistinctLabelBatchSampler
+
+    labels = [0] * 900 + [label for label in range(1, 11) for _ in range(10)]  # 900 rows of one label, ten of 10
+    data = Dataset.from_dict({"sentence1": [f"a{i}" for i in range(1000)], "sentence2": [f"b{i}" for i in range(1000)],
+                              "label": labels})  # fmt: skip
+    for epoch in (0, 1):
+        s = DistinctLabelBatchSampler(data, batch_size=16, drop_last=False, valid_label_columns=["label"], seed=0)
+        s.set_epoch(epoch)
+        batches = list(s)
+        assert len(batches) == len(s) == 900  # the trainer takes len() batches an epoch: every row is among them
+        assert sorted(i for b in batches for i in b) == list(range(1000))
+
+
+def test_a_class_too_large_for_full_label_batches_is_capped_and_the_report_says_how_many_rows_were_left_out(tmp_path):
+    import pandas as pd
+
+    from core.data.prepare import label_pairs, rows_per_label_cap
+
+    assert rows_per_label_cap([900] + [10] * 10, batch_size=16) == 22  # 22 batches of 11 classes: 122 rows, half full
+    assert rows_per_label_cap([21, 9] + [15] * 18, batch_size=16) is None  # mild imbalance keeps every row
+    assert rows_per_label_cap([100] * 77, batch_size=16) is None  # balanced classes keep every row
+    rows = pd.DataFrame({"sentence1": [f"text {i}" for i in range(1000)], "label": [0] * 900 + [i // 10 + 1 for i in range(100)]})
+    paired, report = label_pairs(rows, seed=0, batch_size=16)
+    assert len(paired) == 122 and (paired["label"] == 0).sum() == 22
+    assert report["rows_left_out"] == 878 and report["rows_per_class_cap"] == 22 and report["capped_classes"] == {"0": 878}
+    assert "one text of each class" in report["why_capped"]
+    from core.config import TrainConfig
+    from core.data.load import load_training_data
+    from core.data.report_text import report_markdown
+
+    rows.rename(columns={"sentence1": "text"}).to_csv(tmp_path / "intents.csv", index=False)
+    data = load_training_data(TrainConfig(data_path=str(tmp_path / "intents.csv"), trainer="single_class", batch_size=16))
+    assert "**Left out**" in report_markdown(data.report) and "rows of the largest classes" in report_markdown(data.report)

@@ -85,6 +85,7 @@ def load_training_data(config: TrainConfig) -> TrainingData:
         score_range=score_range,
         negative_columns=negative_columns,
         num_negatives=config.num_negatives,
+        batch_size=config.batch_size,
     )
     report = prepared.report
     report["trainer_chosen_by"] = "given" if config.trainer else "suggested from the columns"

@@ -55,6 +55,7 @@ def prepare_data(
     score_range: tuple[float, float] | None = None,
     negative_columns: list[str] | None = None,
     num_negatives: int = 3,
+    batch_size: int | None = None,
 ) -> Prepared:
     """Clean, check, scale, split and order the data for `recipe`.
 
@@ -128,7 +129,7 @@ def prepare_data(
         report["max_samples"] = f"trained on the first {max_samples} of {len(train)} cleaned training rows"
         train = train.iloc[:max_samples]
     if recipe.target == "class" and len(recipe.roles) == 1 and loss.in_batch_negatives:
-        train, report["label_pairs"] = label_pairs(train, seed)
+        train, report["label_pairs"] = label_pairs(train, seed, batch_size or recipe.defaults.batch_size)
         report["column_order"] = report["column_order"].replace("sentence1, label", "sentence1, sentence2, label")
     report["duplicates"] = int(train.duplicated(subset=list(recipe.roles)).sum())
     report["rows_kept"] = {"train": len(train), "validation": len(valid)}
@@ -303,34 +304,66 @@ def _scale_scores(train, valid, column: str, declared):
     return renamed[0], (renamed[1] if valid is not None else None), info
 
 
-def label_pairs(train: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
+def rows_per_label_cap(counts: list[int], batch_size: int) -> int | None:
+    """The most rows one label may keep so that batches holding one row per label stay at least half full on
+    average: an epoch has as many batches as the largest label has rows, so that label may keep at most C rows,
+    the largest C with sum(min(n, C)) >= C × batch / 2 (batch = min(batch_size, labels)). None when no label
+    needs capping."""
+    batch = min(batch_size, len(counts))
+
+    def fills(cap: int) -> bool:
+        return 2 * sum(min(n, cap) for n in counts) >= batch * cap
+
+    if batch < 2 or fills(max(counts)):
+        return None
+    low, high = 1, max(counts)
+    while low < high:  # fills() holds up to the cap and fails beyond it
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if fills(mid) else (low, mid - 1)
+    return low
+
+
+def label_pairs(train: pd.DataFrame, seed: int, batch_size: int) -> tuple[pd.DataFrame, dict]:
     """(text, label) rows -> (text, another text of its label, label) rows, for in-batch-negative losses.
 
     Each text is an anchor once, paired with a random other text of its label (seeded); a label with a
     single training text has no pair and its row is dropped (counted). The batch sampler then keeps one
     row per label in a batch (core.training.batching), so no in-batch negative shares the anchor's label.
+    A label with more rows than batches of `batch_size` (one row per label) can spread keeps a seeded sample
+    of `rows_per_label_cap` rows; the report says how many rows were left out and why.
     """
     rng = np.random.default_rng(seed)
-    rows, alone = [], 0
-    for label, group in train.groupby("label", sort=False):
-        texts = list(group["sentence1"])
-        if len(texts) < 2:
-            alone += 1
-            continue
+    groups = [(label, list(group["sentence1"])) for label, group in train.groupby("label", sort=False)]
+    alone = sum(1 for _, texts in groups if len(texts) < 2)
+    groups = [(label, texts) for label, texts in groups if len(texts) >= 2]
+    if not groups:
+        raise DataError(
+            "no class has two training texts; pairs of one class cannot be made. Add rows, or use a batch-triplet loss"
+        )
+    cap = rows_per_label_cap([len(texts) for _, texts in groups], batch_size)
+    left_out: dict[str, int] = {}
+    rows = []
+    for label, texts in groups:
+        if cap is not None and len(texts) > cap:
+            left_out[str(label)] = len(texts) - cap
+            texts = [texts[i] for i in sorted(rng.permutation(len(texts))[:cap])]
         for i, text in enumerate(texts):
             other = (i + 1 + int(rng.integers(len(texts) - 1))) % len(texts)
             rows.append((text, texts[other], label))
     paired = pd.DataFrame(rows, columns=["sentence1", "sentence2", "label"])
     paired = paired.iloc[rng.permutation(len(paired))].reset_index(drop=True)
-    if paired.empty:
-        raise DataError(
-            "no class has two training texts; pairs of one class cannot be made. Add rows, or use a batch-triplet loss"
+    report = {"rows": len(paired), "classes_with_one_text_dropped": alone, "made": "each text paired with another of its class"}
+    if left_out:
+        report["rows_left_out"] = sum(left_out.values())
+        report["rows_per_class_cap"] = cap
+        report["capped_classes"] = left_out
+        report["why_capped"] = (
+            f"a batch holds one text of each class (in-batch negatives must not share the anchor's class), so an epoch "
+            f"has as many batches as the largest class has rows; beyond {cap} rows a class would fill batches of "
+            f"{min(batch_size, len(groups))} less than half on average (few in-batch negatives), so each class keeps "
+            f"at most {cap} rows (a seeded sample)"
         )
-    return paired, {
-        "rows": len(paired),
-        "classes_with_one_text_dropped": alone,
-        "made": "each text paired with another of its class",
-    }
+    return paired, report
 
 
 def label_keys(values: pd.Series) -> tuple[list, Callable[[Any], Any]]:

@@ -74,6 +74,8 @@ def report_markdown(report: dict) -> str:
                 else ""
             )
         )
+        if pairs.get("rows_left_out"):
+            lines.append(f"**Left out** {pairs['rows_left_out']:,} rows of the largest classes: {pairs['why_capped']}")
     if "negatives" in report:
         lines.append(_negatives(report["negatives"]))
     validation = report.get("validation", {})

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
-__all__ = ["POOL", "DistinctLabelBatchSampler", "LengthGroupedBatchSampler", "row_lengths"]
+__all__ = ["POOL", "DistinctLabelBatchSampler", "LengthGroupedBatchSampler", "batches_per_epoch", "row_lengths"]
 
 POOL = 50  # batches per pool: large enough to find similar lengths, small enough to keep batches varied
 
@@ -67,7 +67,9 @@ class DistinctLabelBatchSampler(DefaultBatchSampler):
     For in-batch-negative losses on pairs made from class labels (single_class with MNRL): another row
     of the anchor's class in the batch would be a false negative. Rows are taken in a random order and
     a row that would repeat a label or a text waits for a later batch; with fewer classes than the
-    batch size, batches hold one row per class. A fresh order every epoch.
+    batch size, batches hold one row per class. A fresh order every epoch; `len()` is the number of
+    batches the epoch yields (the trainer takes exactly that many). A class far larger than the others
+    would make many batches of one row: core.data.prepare.label_pairs caps its rows and says so.
     """
 
     def __init__(self, dataset, batch_size: int, drop_last: bool, valid_label_columns=None, generator=None, seed: int = 0):
@@ -79,14 +81,21 @@ class DistinctLabelBatchSampler(DefaultBatchSampler):
         texts = [list(dataset[c]) for c in dataset.column_names if c not in set(valid_label_columns or ()) | {"label"}]
         self.texts = [set(row) for row in zip(*texts, strict=True)]
         self.batch_size = min(batch_size, len(set(self.labels)))
+        self._made: tuple[int, list[list[int]]] | None = None
 
     def __len__(self) -> int:
-        n = len(self.labels)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        """The batches this epoch yields (a label with more rows than the others makes more, smaller batches)."""
+        return len(self._batches())
 
     def __iter__(self) -> Iterator[list[int]]:
+        yield from self._batches()
+
+    def _batches(self) -> list[list[int]]:
+        """This epoch's batches, made once per epoch (len() and iteration read the same list)."""
+        if self._made is not None and self._made[0] == self.epoch:
+            return self._made[1]
         rng = torch.Generator().manual_seed(self.seed + self.epoch)
-        waiting = torch.randperm(len(self.labels), generator=rng).tolist()
+        waiting, batches = torch.randperm(len(self.labels), generator=rng).tolist(), []
         while waiting:
             batch, labels, texts, later = [], set(), set(), []
             for i in waiting:
@@ -98,4 +107,15 @@ class DistinctLabelBatchSampler(DefaultBatchSampler):
                     later.append(i)
             waiting = later
             if len(batch) == self.batch_size or not self.drop_last:
-                yield batch
+                batches.append(batch)
+        self._made = (self.epoch, batches)
+        return batches
+
+
+def batches_per_epoch(sampler, dataset, batch_size: int) -> int:
+    """The batches the trainer takes in an epoch with `sampler` (a sampler class, or a sentence-transformers
+    BatchSamplers value): the label sampler's own count (its batches shrink to the number of labels, and a large
+    label makes more of them), else one per `batch_size` rows."""
+    if sampler is DistinctLabelBatchSampler:
+        return len(DistinctLabelBatchSampler(dataset, batch_size=batch_size, drop_last=False, valid_label_columns=["label"]))
+    return -(-len(dataset) // batch_size)

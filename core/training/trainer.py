@@ -14,6 +14,7 @@ from core.runs.folder import RunFolder
 from core.runs.state import RunState
 from core.training import lora
 from core.training.arguments import has_cuda, sampler_for, training_arguments
+from core.training.batching import batches_per_epoch
 from core.training.callback import StudioCallback
 
 __all__ = ["AUTO_EVAL_POINTS", "AUTO_LOG_POINTS", "build_trainer"]
@@ -43,9 +44,11 @@ def build_trainer(
     from transformers.trainer_callback import PrinterCallback
 
     prepared = data.prepared
+    train = Dataset.from_pandas(prepared.train, preserve_index=False)
+    sampler = sampler_for(data.loss, config.group_by_length, labelled="label" in prepared.train.columns)
     world = int(os.environ.get("WORLD_SIZE", "1"))  # processes under torchrun / accelerate launch
-    steps_per_epoch = math.ceil(len(prepared.train) / (config.batch_size * config.gradient_accumulation * world))
-    total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
+    steps_per_epoch = math.ceil(batches_per_epoch(sampler, train, config.batch_size) / (config.gradient_accumulation * world))
+    total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))  # the automatic logging and evaluation steps
     args = training_arguments(
         config,
         output_dir=str(folder.checkpoints_dir),
@@ -53,7 +56,7 @@ def build_trainer(
         eval_steps=config.eval_steps or max(1, math.ceil(total_steps / AUTO_EVAL_POINTS)),
         primary_key=primary_key,
         greater_is_better=getattr(evaluator, "greater_is_better", True),
-        sampler=sampler_for(data.loss, config.group_by_length, labelled="label" in prepared.train.columns),
+        sampler=sampler,
         cpu_processes=world > 1 and not has_cuda(),
         progress_bar=progress_bar,
         resuming=resuming,
@@ -65,7 +68,7 @@ def build_trainer(
     trainer = SentenceTransformerTrainer(
         model=model,
         args=args,
-        train_dataset=Dataset.from_pandas(prepared.train, preserve_index=False),
+        train_dataset=train,
         loss=loss,
         evaluator=evaluator,  # eval_strategy "no" skips periodic evaluation, not the baseline and final ones
         callbacks=callbacks,
