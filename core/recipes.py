@@ -203,7 +203,7 @@ class Recipe:
         fits: the table shapes this trainer type is suggested for. The fit naming the most text columns wins,
             then the table's order; a table no trainer type fits gets the first one.
         split_by_query: a held-out validation split takes whole queries with all their rows (a question's
-            answers never straddle train and validation).
+            answers, an anchor's positives, never straddle train and validation).
         sides: the prompt side of each role (QUERY or DOCUMENT, core.prompts): a model that declares a
             query and a document prompt reads each role with its side's prompt in training, evaluation and mining.
             Negatives are documents. Where every role is a query (scored or labelled pairs, labelled texts) the
@@ -296,6 +296,9 @@ RECIPES: dict[str, Recipe] = {
             defaults=Defaults(lr=2e-5, epochs=2, batch_size=16),
             negatives=True,
             fits=(Fit(2, None, long_documents=False), Fit(2, "relevance", long_documents=False)),
+            # an anchor with several positives: held out whole, so no positive of a validation query stays in
+            # training and is counted as a distractor (the bundled pair example: 22 of 27 validation queries)
+            split_by_query=True,
             sides=(QUERY, DOCUMENT),
         ),
         Recipe(

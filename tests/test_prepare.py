@@ -155,6 +155,23 @@ def test_qa_validation_holds_out_whole_questions(tmp_path):
     assert not set(data.prepared.valid["sentence1"]) & set(data.prepared.train["sentence1"])
 
 
+def test_pair_holds_out_whole_anchors_and_every_positive_of_a_validation_anchor_is_relevant(tmp_path):
+    from core.training.evaluation import retrieval_task
+
+    df = table("pair", 90)
+    df["sentence1"] = [f"anchor number {i // 3}" for i in range(90)]  # each anchor has three positives
+    data = load(tmp_path, df, trainer="pair")
+    train, valid = data.prepared.train, data.prepared.valid
+    assert not set(valid["sentence1"]) & set(train["sentence1"])  # no positive of a validation anchor is trained on
+    queries, corpus, relevant = retrieval_task(valid, train)
+    for qid, query in queries.items():
+        positives = set(df.loc[df["sentence1"] == query, "sentence2"])
+        assert {corpus[d] for d in relevant[qid]} == positives  # all three count as relevant, none as a distractor
+    (tmp_path / "unique").mkdir()
+    unique = load(tmp_path / "unique", table("pair", 100), trainer="pair")  # every anchor unique: a tenth of the rows
+    assert len(unique.prepared.valid) == 10 and "of the questions" in unique.report["validation"]["source"]
+
+
 def test_a_given_validation_split_is_used(tmp_path):
     header, rows = rows_for("pair", 30)
     write_csv(tmp_path / "splits" / "train.csv", header, rows[:20])
