@@ -4,13 +4,14 @@ a run that does not beat its base model: said plainly, and never handed out wors
 from __future__ import annotations
 
 import json
+import time
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import copy_run, sentences
+from conftest import HANG_GUARD, copy_run, sentences
 
 from core.config import TrainConfig, load_config
 from core.recipes import RECIPES
@@ -114,12 +115,13 @@ def test_a_run_that_makes_the_model_worse_saves_the_base_model_and_says_so(worse
 
     from core.inference.models import load_model
 
-    run, final = worse
+    run, _ = worse
     status = json.loads((run / "status.json").read_text())
     assert status["warning"].startswith("training did not beat the base model on your validation data: spearman")
     assert "the saved model is the base model, unchanged" in status["warning"]
     assert "Try a lower learning rate (--lr 0.0002)" in status["warning"]
-    assert final["final"] < final["baseline"]
+    # one figure: the saved model's, the baseline; the discarded weights' score is kept apart
+    assert status["kept_base"] is True and status["final"] == status["baseline"] > status["trained"]
     assert "warning: training did not beat the base model" in (run / "log.txt").read_text()
     texts = ["a man plays a guitar", "the dog runs in the park"]
     saved = SentenceTransformer(str(run / "model")).encode(texts)
@@ -141,6 +143,63 @@ def test_the_warning_reaches_the_playground_the_hub_tab_and_the_model_card(worse
     assert run_note(run.name).startswith("**Warning:** training did not beat the base model")
     assert any("no gain over the base model" in label for label, ref in model_choices() if ref == model_ref)
     assert "**Warning**: training did not beat" in enrich_model_card(run).read_text()
+
+
+@pytest.mark.heavy
+def test_every_surface_shows_the_kept_base_model_s_figure_not_the_discarded_weights(worse, runs_root):
+    from core.hub.push import enrich_model_card
+    from core.runs.folder import RunFolder
+    from core.runs.index import model_choices
+    from core.runs.progress import before_after, metric_series
+    from ui import runs_tab
+    from ui.plots import metric_figure
+
+    run = copy_run(worse[0], runs_root, "worse")
+    status = json.loads((run / "status.json").read_text())
+    baseline, trained = status["baseline"], status["trained"]
+    events = RunFolder(run).read_metrics()
+    series = metric_series(events)
+    assert series["final"][1] == baseline and series["kept_base"]  # the Train tab's star
+    primary = before_after(events, status["primary_key"])[0]
+    assert primary["after"] == primary["before"] == baseline and primary["change"] == 0  # its before -> after table
+    star = metric_figure(series, "spearman", baseline)["data"][-1]
+    assert star["name"] == "saved model: the base model, kept" and star["y"] == [baseline]
+    row = runs_tab.runs_table().set_index("run").loc["worse"]
+    assert row["after"] == round(baseline, 4) and row["saved model"] == "base model, kept"  # the Runs tab
+    (label,) = [label for label, ref in model_choices() if ref == str(run / "model")]
+    assert f"{baseline:.3f}, base model kept)" in label and f"{trained:.3f}" not in label  # the Playground picker
+    card = enrich_model_card(run).read_text()
+    assert "**base model, kept**" in card and f"scored {trained:.4f}" in card  # the model card (the Hub tab pushes it)
+
+
+@pytest.mark.heavy
+def test_a_stopped_run_is_judged_on_its_last_evaluation_and_keeps_the_base_model_when_it_lost(tiny_model, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from core.inference.models import load_model
+    from core.runs.folder import RunFolder
+
+    run = tmp_path / "run"
+    config = worse_run(tmp_path, tiny_model).replace(epochs=100, eval_steps=5)
+    job = TrainingJob(config, run_dir=str(run)).start()
+    folder = RunFolder(run)
+
+    def lost() -> bool:
+        last, baseline = folder.last_evaluation(after_step=0), job.snapshot().get("baseline")
+        return last is not None and baseline is not None and last["primary"] < baseline
+
+    while not lost():
+        assert job.snapshot()["state"] not in ("failed", "finished"), job.snapshot()
+        time.sleep(0.05)
+    job.stop()
+    assert job.wait(HANG_GUARD)
+    final = job.snapshot()
+    assert final["state"] == "stopped" and final["kept_base"] is True
+    assert final["final"] == final["baseline"] > final["trained"]
+    assert "the saved model is the base model, unchanged" in final["warning"]
+    texts = ["a man plays a guitar", "the dog runs in the park"]
+    saved, base = SentenceTransformer(str(run / "model")), load_model(tiny_model, max_seq_length=32)
+    assert np.allclose(saved.encode(texts), base.encode(texts), atol=1e-5)
 
 
 @pytest.mark.heavy

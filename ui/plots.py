@@ -66,7 +66,8 @@ def metric_figure(series: dict, title: str, baseline: float | None) -> dict:
     data = [_line(series["step"], series["value"], f"{title} during training", mode="lines+markers")]
     if series.get("final"):
         step, value = series["final"]
-        data.append(_line([step], [value], "saved model", mode="markers", marker={"symbol": "star", "size": 14}))
+        name = "saved model: the base model, kept" if series.get("kept_base") else "saved model"
+        data.append(_line([step], [value], name, mode="markers", marker={"symbol": "star", "size": 14}))
     layout = _layout(f"Validation {title}")
     if baseline is not None:
         line = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": baseline, "y1": baseline}

@@ -27,7 +27,7 @@ from ui.visitor import visitor
 
 __all__ = ["build", "curves", "delete", "download", "open_in_playground", "runs_table"]
 
-COLUMNS = ["run", "trainer", "base model", "state", "metric", "before", "after", "duration", "started"]
+COLUMNS = ["run", "trainer", "base model", "state", "metric", "before", "after", "saved model", "duration", "started"]
 
 
 def runs_table(who: Visitor | None = None) -> pd.DataFrame:
@@ -40,7 +40,8 @@ def runs_table(who: Visitor | None = None) -> pd.DataFrame:
             "state": r["state"],
             "metric": r["metric"],
             "before": None if r["baseline"] is None else round(r["baseline"], 4),
-            "after": None if r["final"] is None else round(r["final"], 4),
+            "after": None if r["final"] is None else round(r["final"], 4),  # the saved model's figure
+            "saved model": r["saved"],
             "duration": format_seconds(r["seconds"]),
             "started": datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M") if r["started_at"] else "",
         }

@@ -163,7 +163,13 @@ def enrich_model_card(run_dir: str | Path) -> Path:
             f"{', '.join(adapter['targets'])}; {adapter['trainable_parameters']:,} of {adapter['parameters']:,} parameters "
             "trained, the adapter merged into the base weights (this folder loads without peft)"
         )
-    if before is not None and after is not None:
+    if status.get("kept_base") and before is not None:
+        trained = status.get("trained")
+        lines.append(
+            f"- Validation {metric}: {before:.4f} before training; this is the **base model, kept**: training did not beat it"
+            + (f" (the trained weights scored {trained:.4f})" if trained is not None else "")
+        )
+    elif before is not None and after is not None:
         lines.append(f"- Validation {metric}: {before:.4f} before training → {after:.4f} after ({after - before:+.4f})")
     if status.get("warning"):
         lines.append(f"- **Warning**: {status['warning']}")

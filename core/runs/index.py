@@ -22,6 +22,7 @@ from core.runs.lock import LockInfo, holder, working
 from core.visitors import Visitor, may_see
 
 __all__ = [
+    "BASE_KEPT",
     "base_model_of",
     "delete_run",
     "list_runs",
@@ -29,6 +30,7 @@ __all__ = [
     "resume_checkpoint",
     "run_path",
     "run_warning",
+    "saved_model",
     "zip_dir",
     "zip_model",
 ]
@@ -41,6 +43,17 @@ def _effective_state(status: dict, path: Path, held: LockInfo | None) -> str:
     if state not in TERMINAL_STATES and not working(path, held):
         return "interrupted"
     return state
+
+
+BASE_KEPT = "base model, kept"
+
+
+def saved_model(status: dict) -> str:
+    """What the run's model folder holds, in words: the base model (do no harm kept it, or the run stopped before
+    training), the trained model, or nothing yet."""
+    if status.get("kept_base"):
+        return BASE_KEPT
+    return "trained" if status.get("state") in ("finished", "stopped") else ""
 
 
 def list_runs(root: Path | None = None, viewer: Visitor | None = None) -> list[dict]:
@@ -65,7 +78,8 @@ def list_runs(root: Path | None = None, viewer: Visitor | None = None) -> list[d
                 "state": _effective_state(status, path, held),
                 "metric": status.get("primary_metric"),
                 "baseline": status.get("baseline"),
-                "final": status.get("final"),
+                "final": status.get("final"),  # the saved model's figure (the baseline when the base model was kept)
+                "saved": saved_model(status),
                 "warning": status.get("warning"),
                 "started_at": started,
                 "seconds": (ended - started) if started and ended else None,
@@ -142,6 +156,13 @@ def zip_model(name: str, out_dir: Path | None = None, root: Path | None = None) 
     return target
 
 
+def _choice_label(r: dict) -> str:
+    """`run NAME (trainer, metric FIGURE[, base model kept])`: the saved model's figure, and what it is."""
+    kept = ", base model kept" if r["saved"] == BASE_KEPT else ""
+    label = f"run {r['run']} ({r['trainer']}, {r['metric']} {r['final']:.3f}{kept})" if r["final"] is not None else f"run {r['run']}"
+    return label + (" ⚠ no gain over the base model" if r["warning"] else "")
+
+
 def model_choices(root: Path | None = None, viewer: Visitor | None = None) -> list[tuple[str, str]]:
     """(label, reference) for the playground's picker: every run with a saved model that `viewer` may see, newest
     first, then the base models."""
@@ -149,8 +170,7 @@ def model_choices(root: Path | None = None, viewer: Visitor | None = None) -> li
 
     runs = [
         (
-            (f"run {r['run']} ({r['trainer']}, {r['metric']} {r['final']:.3f})" if r["final"] is not None else f"run {r['run']}")
-            + (" ⚠ no gain over the base model" if r["warning"] else ""),
+            _choice_label(r),
             str(RunFolder(r["path"]).model_dir),
         )
         for r in list_runs(root, viewer)

@@ -73,14 +73,15 @@ def loss_series(events: list[dict[str, Any]]) -> dict[str, list[float]]:
 
 def metric_series(events: list[dict[str, Any]]) -> dict[str, Any]:
     """The primary metric at each evaluation during training (step 0 is the baseline), and `final`:
-    (step, value) of the saved model's evaluation after training (the best checkpoint when one was
-    selected), or None while training."""
+    (step, value) of the saved model's evaluation (the best checkpoint when one was selected; the base
+    model's when do no harm kept it, `kept_base`; a stopped run's last evaluation), or None while training."""
     points = [e for e in events if e.get("primary") is not None and not e.get("final")]
     final = next((e for e in reversed(events) if e.get("final") and e.get("primary") is not None), None)
     return {
         "step": [int(e["step"]) for e in points],
         "value": [float(e["primary"]) for e in points],
         "final": (int(final["step"]), float(final["primary"])) if final else None,
+        "kept_base": bool(final and final.get("kept_base")),
     }
 
 

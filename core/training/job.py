@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import traceback
 from typing import Any
 
@@ -253,20 +254,23 @@ class TrainingJob:
         # stopped only if the request cut training short (not a stop pressed after the last step)
         stopped = interrupted or (self._stop.is_set() and trainer.state.global_step < trainer.state.max_steps)
         state.set_state("saving")
-        final = None
+        final, judged_on = None, None
         if not stopped:
             try:
                 metrics = trainer.evaluate()  # the final (best, when selected) model; logged by the callback
                 final = metrics.get(f"eval_{primary_key}")
             except RunStopped:
                 state.note("stop asked during the final evaluation: the trained model is saved without a final metric")
+        else:  # a stopped run is judged on its last evaluation after the baseline, as a finished one on its final
+            judged_on = self.folder.last_evaluation(after_step=0)
+            final = judged_on["primary"] if judged_on else None
         baseline = state.snapshot()["baseline"]
         verdict = judge(baseline, final, getattr(evaluator, "greater_is_better", True))
         if verdict.keep_base and is_main_process():  # do no harm: never hand out a model worse than the one the person had
             self._base_model().save(str(self.folder.model_dir))
         else:
             self._save(trainer.model, trainer)
-        state.update(final=final)
+        self._record(verdict, baseline, final, judged_on)
         if final is not None:
             state.note(f"final {recipe.primary_metric}: {final:.4f} (baseline {baseline:.4f})")
             if verdict.no_gain:
@@ -277,6 +281,24 @@ class TrainingJob:
 
             state.update(peak_cuda_mib=round(torch.cuda.max_memory_allocated() / 2**20))
         state.set_state("stopped" if stopped else "finished")
+
+    def _record(self, verdict, baseline: float | None, trained: float | None, judged_on: dict | None) -> None:
+        """One figure for the saved model, which every surface shows: status.json's `final` is its score on the
+        validation data (the baseline when the base model was kept, with the trained weights' score in `trained`),
+        and metrics.jsonl's last `final` event is that model's evaluation (the Train tab's star and table)."""
+        if verdict.keep_base:
+            self.state.update(final=baseline, trained=trained, kept_base=True)
+            base = self.folder.last_evaluation(at_step=0)
+            if base is not None:
+                last_step = self.state.snapshot().get("step") or 0
+                self.folder.append_metrics({**base, "step": last_step, "final": True, "kept_base": True, "time": time.time()})
+            self.state.note(f"the base model is kept: {baseline:.4f}; the trained weights scored {trained:.4f}")
+            return
+        self.state.update(final=trained, kept_base=False)
+        if judged_on is not None:  # a stopped run: its figure is its last evaluation's
+            self.folder.append_metrics({**judged_on, "final": True, "time": time.time()})
+            self.state.update(final_step=judged_on["step"])
+            self.state.note(f"stopped: judged on its last evaluation, at step {judged_on['step']}")
 
     def _warn_no_gain(self, recipe, baseline: float, final: float, keep_base: bool) -> None:
         """Say plainly, in status.json, the log and the page, that training did not beat the base model."""
@@ -312,6 +334,9 @@ class TrainingJob:
         self.state.set_state("saving")
         if is_main_process():
             self._save(model)
+        baseline = self.state.snapshot().get("baseline")
+        if baseline is not None:  # untrained: the saved model is the base model, and its figure the baseline
+            self.state.update(final=baseline, kept_base=True)
         self.state.note(f"stopped before {stage}; model saved to {self.folder.model_dir}")
         self.state.set_state("stopped")
         return True

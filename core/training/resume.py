@@ -32,6 +32,7 @@ def resume_point(folder: RunFolder, state: RunState):
     checkpoint = resume_checkpoint(folder, fresh_start_command(folder))
     step = int(checkpoint.name.split("-")[-1])
     kept = folder.truncate_metrics(step)
-    state.update(step=step, warning=None, notice=state.snapshot().get("notice"))
+    # the verdict of the run before it was stopped is no longer the saved model's: the resumed run judges again
+    state.update(step=step, warning=None, final=None, trained=None, kept_base=None, final_step=None)
     state.note(f"resuming from {checkpoint.name} (step {step}); metrics.jsonl keeps {kept} events up to it")
     return checkpoint
