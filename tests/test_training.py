@@ -6,10 +6,12 @@ import json
 import time
 
 import pytest
+from conftest import rows_for, write_csv
 
 from core.config import TrainConfig
 from core.errors import RunFolderError
 from core.recipes import RECIPES
+from core.runs.folder import RunFolder
 from core.training.job import TrainingJob
 
 FAST = {"epochs": 1, "batch_size": 8, "max_seq_length": 32, "eval_steps": 3}
@@ -200,9 +202,49 @@ def test_matryoshka_with_softmax_loss_is_refused_with_the_reason(data_for, tiny_
     assert "SoftmaxLoss cannot be wrapped in MatryoshkaLoss" in final["error"]
 
 
-def test_the_softmax_accuracy_evaluator_refuses_truncated_embeddings():
-    from core.errors import ConfigError
-    from core.training.softmax_accuracy import SoftmaxAccuracyEvaluator
+@pytest.mark.heavy
+def test_a_three_class_pair_run_is_judged_on_its_embeddings_from_the_baseline_on(tmp_path, tiny_model):
+    header, rows = rows_for("pair_class", 90)
+    path = write_csv(
+        tmp_path / "nli.csv",
+        header,
+        [[a, b, ["entailment", "neutral", "contradiction"][i % 3]] for i, (a, b, _) in enumerate(rows)],
+    )
+    final = TrainingJob(
+        TrainConfig(data_path=str(path), model=tiny_model, trainer="pair_class", **FAST), run_dir=str(tmp_path / "run")
+    ).run()
+    assert final["state"] == "finished", final["error"]
+    assert final["loss"] == "SoftmaxLoss" and final["primary_key"] == "valid_accuracy"
+    baseline_event = RunFolder(tmp_path / "run").read_metrics()[0]
+    assert baseline_event["step"] == 0 and {"valid_accuracy", "valid_macro_f1"} <= set(baseline_event["metrics"])
 
-    with pytest.raises(ConfigError, match="SoftmaxLoss's classifier takes full-size embeddings"):
-        SoftmaxAccuracyEvaluator(["a"], ["b"], [0], softmax_loss=None, truncate_dim=16)
+
+def test_three_class_pairs_are_judged_by_a_probe_on_the_embeddings_high_when_they_tell_the_classes_apart():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from core.training.pair_probe import PairProbeEvaluator
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(300)]
+    labels = [i % 3 for i in range(150)]  # a pair's class: which of three directions its second text lies in
+    first, second = words[:150], words[150:]
+
+    class Encoder:
+        def __init__(self, separates: bool):
+            self.vectors = {w: rng.normal(size=8) for w in first}
+            for i, (w, label) in enumerate(zip(second, labels, strict=True)):
+                shift = np.eye(8)[label] * 4 if separates else rng.normal(size=8) * 4
+                self.vectors[w] = self.vectors[first[i]] + shift
+            self.model_card_data = SimpleNamespace(set_evaluation_metrics=lambda *a: None)
+
+        def encode(self, texts, normalize_embeddings=False, **_):
+            out = np.array([self.vectors[t] for t in texts])
+            return out / np.linalg.norm(out, axis=1, keepdims=True) if normalize_embeddings else out
+
+    evaluator = PairProbeEvaluator(first[:30], second[:30], labels[:30], (first[30:], second[30:], labels[30:]), name="valid")
+    assert evaluator.primary_metric == "accuracy"
+    good, blind = evaluator(Encoder(separates=True)), evaluator(Encoder(separates=False))
+    assert good["valid_accuracy"] > 0.9 and blind["valid_accuracy"] < 0.6  # about chance (1/3) when nothing tells them apart
+    assert 0 <= blind["valid_macro_f1"] <= good["valid_macro_f1"] <= 1

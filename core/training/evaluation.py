@@ -13,7 +13,8 @@ better model from a worse one on the person's task:
   (ndcg@10 over all validation texts) was tried on SNLI and fell while held-out accuracy rose.
 - embedding_similarity (scored pairs): EmbeddingSimilarityEvaluator, Spearman.
 - binary_classification (labelled pairs): BinaryClassificationEvaluator (average precision) for two
-  classes, else the accuracy of SoftmaxLoss's classifier.
+  classes, else the accuracy of a logistic-regression probe fitted on the embeddings of training pairs at each
+  evaluation (core.training.pair_probe): SoftmaxLoss's own classifier starts at chance and is never saved.
 - label_neighbours (labelled single texts): are a validation text's nearest training texts of its label? ndcg@10 of same-label
   neighbours and 5-NN accuracy (core.training.label_neighbours); random easy triplets, the old measure,
   rose while a model got worse at this.
@@ -110,15 +111,17 @@ def _embedding_similarity(task: _Task, **common):
 
 
 def _binary_classification(task: _Task, **common):
-    """Average precision for two classes; more classes: the accuracy of SoftmaxLoss's classifier."""
+    """Average precision for two classes; more classes: a probe fitted on the embeddings (core.training.pair_probe)."""
     v = task.valid
     if task.num_labels == 2:
         from sentence_transformers.sentence_transformer.evaluation import BinaryClassificationEvaluator
 
         return BinaryClassificationEvaluator(list(v["sentence1"]), list(v["sentence2"]), list(v["label"]), **common)
-    from core.training.softmax_accuracy import SoftmaxAccuracyEvaluator
+    from core.training.pair_probe import PairProbeEvaluator
 
-    return SoftmaxAccuracyEvaluator(list(v["sentence1"]), list(v["sentence2"]), list(v["label"]), task.loss, **common)
+    t = task.train
+    fit = (list(t["sentence1"]), list(t["sentence2"]), list(t["label"]))
+    return PairProbeEvaluator(list(v["sentence1"]), list(v["sentence2"]), list(v["label"]), fit, seed=task.seed, **common)
 
 
 def _label_neighbours(task: _Task, **common):
