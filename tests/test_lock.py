@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import HANG_GUARD
 
 from core.runs import lock
 from core.runs.index import list_runs
@@ -92,7 +93,7 @@ def test_two_starters_racing_for_a_stale_lock_end_with_exactly_one_run(runs_root
         _stale_info(runs_root, unrelated.pid)
         racers = [_holder_process(runs_root / f"racer-{i}", 2) for i in range(2)]
         answers = sorted(r.stdout.readline().split()[0] for r in racers)
-        codes = sorted(r.wait(30) for r in racers)
+        codes = sorted(r.wait(HANG_GUARD) for r in racers)
         assert answers == ["busy", "held"] and codes == [0, 3]
         assert lock.holder() is None
 

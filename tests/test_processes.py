@@ -61,10 +61,10 @@ from core.config import TrainConfig
 from core.training.registry import registry
 config = TrainConfig(data_path={data_for("pair", 60)!r}, model={tiny_model!r}, trainer="pair", epochs=1, batch_size=8)
 first = registry.start(config)
-first.wait(300)
+first.wait({HANG_GUARD})
 before = psutil.Process().memory_info().rss
 second = registry.start(config)
-second.wait(300)
+second.wait({HANG_GUARD})
 after = psutil.Process().memory_info().rss
 print(json.dumps({{"states": [first.snapshot()["state"], second.snapshot()["state"]],
     "pids": [first.pid, second.pid, os.getpid()], "before": before, "after": after,
@@ -138,7 +138,7 @@ def test_a_child_that_does_not_stop_is_killed_after_the_grace_and_the_state_says
     wait_for(lambda: job.snapshot().get("step", 0) >= 1, what="training steps")
     os.kill(job.pid, signal.SIGSTOP)  # hung: in a native call that never returns, say
     job.stop(grace=3)
-    assert job.wait(30)
+    assert job.wait(HANG_GUARD)  # the kill after the grace is the event awaited
     snap = job.snapshot()
     assert snap["state"] == "failed" and "did not end within 3 s of the stop request and was killed" in snap["error"]
     assert lock.holder() is None
@@ -157,7 +157,7 @@ def test_a_console_run_blocks_the_app_and_is_shown_and_stopped_from_it(tiny_mode
         assert seen.snapshot()["state"] == "training"
         seen.stop()
         assert proc.wait(HANG_GUARD) == 130  # stopped cleanly, as with Ctrl-C
-        assert seen.wait(30) and seen.snapshot()["state"] == "stopped" and loadable(run / "model")
+        assert seen.wait(HANG_GUARD) and seen.snapshot()["state"] == "stopped" and loadable(run / "model")
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -106,6 +106,6 @@ def test_two_sessions_keep_their_own_tables_and_the_second_is_told_the_studio_is
         finally:
             first.predict(run_dir, api_name="/run_status")
             registry.current().stop()
-            deadline = time.time() + 120
+            deadline = time.time() + HANG_GUARD  # a hang guard only: the wait is for the run's end
             while registry.current().state.state not in ("stopped", "finished", "failed") and time.time() < deadline:
                 time.sleep(0.2)

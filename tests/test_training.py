@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from conftest import rows_for, write_csv
+from conftest import HANG_GUARD, rows_for, write_csv
 
 from core.config import TrainConfig
 from core.errors import RunFolderError
@@ -93,11 +93,11 @@ def test_stop_ends_at_the_next_step_and_saves_the_model(data_for, tiny_model, tm
     run = tmp_path / "run"
     config = TrainConfig(data_path=data_for("pair", 400), model=tiny_model, trainer="pair", epochs=20, batch_size=4)
     job = TrainingJob(config, run_dir=str(run)).start()
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + HANG_GUARD  # a hang guard only
     while job.snapshot()["step"] < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     job.stop()
-    assert job.wait(timeout=120)
+    assert job.wait(timeout=HANG_GUARD)
     final = job.snapshot()
     assert final["state"] == "stopped"
     assert 3 <= final["step"] < final["max_steps"]
@@ -128,7 +128,7 @@ def test_an_exception_in_the_training_thread_ends_in_failed_with_the_error(data_
     run = tmp_path / "run"
     job = TrainingJob(TrainConfig(data_path=data_for("pair"), model=tiny_model, trainer="pair", **FAST), run_dir=str(run))
     job.start()
-    assert job.wait(timeout=120)
+    assert job.wait(timeout=HANG_GUARD)
     final = job.snapshot()
     assert final["state"] == "failed"
     assert final["error"] == "RuntimeError: disk on fire"
