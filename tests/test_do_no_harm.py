@@ -164,6 +164,8 @@ def test_every_surface_shows_the_kept_base_model_s_figure_not_the_discarded_weig
     assert primary["after"] == primary["before"] == baseline and primary["change"] == 0  # its before -> after table
     star = metric_figure(series, "spearman", baseline)["data"][-1]
     assert star["name"] == "saved model: the base model, kept" and star["y"] == [baseline]
+    curve_star = runs_tab.curves(["worse"]).data[-1]
+    assert curve_star.name == "worse: the base model, kept" and list(curve_star.y) == [baseline]  # the Runs tab's curves
     row = runs_tab.runs_table().set_index("run").loc["worse"]
     assert row["after"] == round(baseline, 4) and row["saved model"] == "base model, kept"  # the Runs tab
     (label,) = [label for label, ref in model_choices() if ref == str(run / "model")]

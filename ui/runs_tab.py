@@ -72,7 +72,8 @@ def disk_note() -> str:
 
 @friendly
 def curves(names: list[str] | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> go.Figure | None:
-    """The primary metric of each selected run over its steps, overlaid (step 0 is each baseline)."""
+    """The primary metric of each selected run over its steps, overlaid (step 0 is each baseline), and each saved
+    model's figure (a star: the base model's when do no harm kept it)."""
     if not names:
         return None
     who = visitor(request, profile)
@@ -82,6 +83,10 @@ def curves(names: list[str] | None, request: gr.Request = None, profile: gr.OAut
         series = metric_series(folder.read_metrics())
         metric = (folder.read_status() or {}).get("primary_metric") or "metric"
         fig.add_scatter(x=series["step"], y=series["value"], mode="lines+markers", name=f"{name} ({metric})")
+        if series["final"]:  # the saved model's figure, as on the Train tab: a star
+            step, value = series["final"]
+            saved = "the base model, kept" if series["kept_base"] else "saved model"
+            fig.add_scatter(x=[step], y=[value], mode="markers", marker={"symbol": "star", "size": 14}, name=f"{name}: {saved}")
     return fig
 
 
