@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from core.recipes import DOCUMENT, QUERY, Recipe, is_negative_column
+from core.recipes import DOCUMENT, QUERY, LossSpec, Recipe, is_negative_column
 
 __all__ = ["DOCUMENT_NAMES", "Prompts", "apply", "declared", "for_columns", "model_side", "resolve"]
 
@@ -129,7 +129,9 @@ def apply(model, prompts: Prompts, recipe: Recipe) -> None:
         model.default_prompt_name = None
 
 
-def for_columns(prompts: Prompts, recipe: Recipe, columns) -> dict[str, str]:
-    """The trainer's `prompts` argument: {prepared text column: its side's prompt}; {} when there are none."""
-    out = {c: prompts.side(recipe.side(c)) for c in columns if c in recipe.roles or is_negative_column(c)}
+def for_columns(prompts: Prompts, recipe: Recipe, loss: LossSpec, columns) -> dict[str, str]:
+    """The trainer's `prompts` argument: {prepared text column: its side's prompt}, the sides as the recipe
+    declares its prepared columns (Recipe.prepared; negative columns are documents); {} when there are none."""
+    sides = {column: side for column, side in recipe.prepared(loss) if side is not None}
+    out = {c: prompts.side(sides.get(c, DOCUMENT)) for c in columns if c in sides or is_negative_column(c)}
     return out if any(out.values()) else {}

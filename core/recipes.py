@@ -253,6 +253,22 @@ class Recipe:
         """What the target means to a person ("a similarity score"), None without a target."""
         return TARGETS[self.target][1] if self.target else None
 
+    def makes_label_pairs(self, loss: LossSpec) -> bool:
+        """Labelled single texts with an in-batch-negative loss train on pairs of texts of one label
+        (core.data.prepare.label_pairs): the one place this rule is written."""
+        return self.target == "class" and len(self.roles) == 1 and loss.in_batch_negatives
+
+    def prepared(self, loss: LossSpec) -> tuple[tuple[str, str | None], ...]:
+        """The prepared dataset's columns in the order the loss reads them, each with its prompt side (None for
+        the target): what preparing makes, what the trainer's prompts, the batch sampler and the data report
+        read. Label pairs add a second text of the anchor's label, read as the anchor is (the evaluator reads
+        both texts of a pair the same way). Negative columns (negative_1..) follow for retrieval data that has
+        them; their side is DOCUMENT."""
+        texts = tuple(zip(self.roles, self.sides, strict=True))
+        if self.makes_label_pairs(loss):
+            texts += (("sentence2", self.sides[0]),)
+        return texts + (((self.target_column, None),) if self.target else ())
+
     @property
     def columns(self) -> tuple[str, ...]:
         """Prepared dataset columns, in the order the loss reads them (negative_1.. follow for retrieval

@@ -12,7 +12,7 @@ from tiny_model import build_tiny_model_with_prompts
 
 from core import prompts
 from core.config import TrainConfig
-from core.recipes import RECIPES
+from core.recipes import LOSSES, RECIPES
 from core.training.job import TrainingJob
 
 QRY, DOC = "qry: ", "doc: "
@@ -35,7 +35,8 @@ def tokenized(monkeypatch):
     def spy(self, text=None, *args, **kwargs):
         files = [frame.filename for frame in inspect.stack()[1:40]]
         origin = next(
-            (name for name, part in (("collator", "data_collator"), ("mining", "hard_negatives"), ("evaluator", "evaluation"))
+            (name for name, part in (("collator", "data_collator"), ("mining", "hard_negatives"), ("evaluator", "evaluation"),
+                                 ("evaluator", "label_neighbours"))
              if any(part in f for f in files)),
             "other",
         )  # fmt: skip
@@ -75,17 +76,21 @@ def test_a_run_takes_the_model_s_own_prompts_by_side_unless_set_or_cleared():
 
 def test_each_prepared_column_gets_its_role_s_side_as_the_recipe_table_says():
     run = prompts.Prompts(QRY, DOC, {"query": "model", "document": "model"})
-    qa = RECIPES["qa"]
-    assert prompts.for_columns(run, qa, ["sentence1", "sentence2", "negative_1"]) == {
+    qa, mnrl = RECIPES["qa"], LOSSES["MultipleNegativesRankingLoss"]
+    assert prompts.for_columns(run, qa, mnrl, ["sentence1", "sentence2", "negative_1"]) == {
         "sentence1": QRY,
         "sentence2": DOC,
         "negative_1": DOC,
     }
-    assert prompts.for_columns(run, RECIPES["pair_score"], ["sentence1", "sentence2", "score"]) == {
+    assert prompts.for_columns(run, RECIPES["pair_score"], LOSSES["CoSENTLoss"], ["sentence1", "sentence2", "score"]) == {
         "sentence1": QRY,
         "sentence2": QRY,
     }
-    assert prompts.for_columns(prompts.Prompts("", "", {}), qa, ["sentence1", "sentence2"]) == {}
+    # single_class with an in-batch loss trains on label pairs: the pair's second text reads the query prompt too
+    single = RECIPES["single_class"]
+    assert single.prepared(mnrl) == (("sentence1", "query"), ("sentence2", "query"), ("label", None))
+    assert prompts.for_columns(run, single, mnrl, ["sentence1", "sentence2", "label"]) == {"sentence1": QRY, "sentence2": QRY}
+    assert prompts.for_columns(prompts.Prompts("", "", {}), qa, mnrl, ["sentence1", "sentence2"]) == {}
 
 
 @pytest.mark.heavy
@@ -121,6 +126,22 @@ def test_the_model_s_prompts_reach_the_tokenizer_in_training_evaluation_mining_a
     assert "- Prompts: query 'qry: ' (the base model), document 'doc: ' (the base model)" in (
         enrich_model_card(tmp_path / "run").read_text()
     )
+
+
+@pytest.mark.heavy
+def test_single_class_label_pairs_reach_the_tokenizer_with_the_prompt_the_evaluator_uses(
+    prompted_model, data_for, tmp_path, tokenized
+):
+    """Issue 23: the second text of each label pair was trained without a prompt and evaluated with the query one."""
+    config = TrainConfig(data_path=data_for("single_class", 60), model=prompted_model, trainer="single_class", epochs=1)
+    final = TrainingJob(config, run_dir=str(tmp_path / "run")).run()
+    assert final["state"] == "finished", final["error"]
+    trained = texts_from(tokenized, "collator")
+    assert len(trained) >= 2 * 40 and all(t.startswith(QRY) for t in trained)  # both texts of every pair: the query prompt
+    evaluated = texts_from(tokenized, "evaluator")  # the label-neighbours evaluator, at the baseline and the end
+    assert evaluated and all(t.startswith(QRY) for t in evaluated)
+    pairs = json.loads((tmp_path / "run" / "data_report.json").read_text())
+    assert pairs["column_order"].endswith("sentence1, sentence2, label")
 
 
 def test_search_reads_the_query_with_the_query_prompt_and_the_corpus_with_the_document_prompt(prompted_model, tokenized):

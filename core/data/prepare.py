@@ -82,7 +82,7 @@ def prepare_data(
             report["mapping"][role] = {"column": mapping[role], "meaning": recipe.meaning(role)}
     report["column_order"] = (
         f"columns are passed to the loss in this order (sentence-transformers reads them by position): "
-        f"{', '.join(recipe.columns)}"
+        f"{', '.join(column for column, _ in recipe.prepared(loss))}"
     )
     negatives = [c for c in [mapping.get("sentence3"), *(negative_columns or [])] if c] if recipe.negatives else []
     label = mapping.get("target") if recipe.negatives else None
@@ -128,9 +128,8 @@ def prepare_data(
     if max_samples is not None and max_samples < len(train):
         report["max_samples"] = f"trained on the first {max_samples} of {len(train)} cleaned training rows"
         train = train.iloc[:max_samples]
-    if recipe.target == "class" and len(recipe.roles) == 1 and loss.in_batch_negatives:
+    if recipe.makes_label_pairs(loss):
         train, report["label_pairs"] = label_pairs(train, seed, batch_size or recipe.defaults.batch_size)
-        report["column_order"] = report["column_order"].replace("sentence1, label", "sentence1, sentence2, label")
     report["duplicates"] = int(train.duplicated(subset=list(recipe.roles)).sum())
     report["rows_kept"] = {"train": len(train), "validation": len(valid)}
     return Prepared(train.reset_index(drop=True), valid.reset_index(drop=True), report, label_names)

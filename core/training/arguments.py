@@ -12,15 +12,15 @@ from core.training.machine import resolve_precision
 __all__ = ["has_cuda", "sampler_for", "training_arguments"]
 
 
-def sampler_for(spec: LossSpec, group_by_length: bool, labelled: bool = False):
+def sampler_for(spec: LossSpec, group_by_length: bool, label_pairs: bool = False):
     """The loss's batch sampler (sentence-transformers' `BatchSamplers` value): plain batches become
-    length-grouped ones when asked; in-batch negatives made from labelled texts (pairs of texts of one
-    label) never share a label (core.training.batching)."""
+    length-grouped ones when asked; label pairs (Recipe.makes_label_pairs: in-batch negatives made from
+    pairs of texts of one label) never share a label in a batch (core.training.batching)."""
     if group_by_length and not (spec.in_batch_negatives or spec.label_batches):
         from core.training.batching import LengthGroupedBatchSampler
 
         return LengthGroupedBatchSampler
-    if labelled and spec.in_batch_negatives:
+    if label_pairs:
         from core.training.batching import DistinctLabelBatchSampler
 
         return DistinctLabelBatchSampler

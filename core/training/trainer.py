@@ -45,7 +45,7 @@ def build_trainer(
 
     prepared = data.prepared
     train = Dataset.from_pandas(prepared.train, preserve_index=False)
-    sampler = sampler_for(data.loss, config.group_by_length, labelled="label" in prepared.train.columns)
+    sampler = sampler_for(data.loss, config.group_by_length, label_pairs=data.recipe.makes_label_pairs(data.loss))
     world = int(os.environ.get("WORLD_SIZE", "1"))  # processes under torchrun / accelerate launch
     steps_per_epoch = math.ceil(batches_per_epoch(sampler, train, config.batch_size) / (config.gradient_accumulation * world))
     total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))  # the automatic logging and evaluation steps
@@ -60,7 +60,7 @@ def build_trainer(
         cpu_processes=world > 1 and not has_cuda(),
         progress_bar=progress_bar,
         resuming=resuming,
-        prompts=prompts.for_columns(run_prompts, data.recipe, prepared.train.columns),
+        prompts=prompts.for_columns(run_prompts, data.recipe, data.loss, prepared.train.columns),
     )
     callbacks = [StudioCallback(state, folder, stop, primary_key)]
     if config.early_stopping_patience:
