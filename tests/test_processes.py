@@ -269,6 +269,7 @@ def test_ctrl_c_on_the_app_stops_its_run_cleanly_with_the_model_saved(tiny_model
     app = subprocess.Popen(
         [sys.executable, "app.py"], cwd=ROOT, env={**os.environ, "PORT": str(port)}, stdout=log, stderr=log,
         start_new_session=True,  # Ctrl-C reaches the app's process group only, as in a terminal
+        preexec_fn=_as_in_a_terminal,
     )  # fmt: skip
     try:
         wait_for(lambda: _answers(f"http://127.0.0.1:{port}", urllib.request), what="the app")
@@ -285,6 +286,12 @@ def test_ctrl_c_on_the_app_stops_its_run_cleanly_with_the_model_saved(tiny_model
         if app.poll() is None:
             app.kill()
         log.close()
+
+
+def _as_in_a_terminal() -> None:
+    """Ctrl-C does what it does in a terminal, even when the suite itself was started in the background, where the
+    shell ignores SIGINT for its children (Python then installs no KeyboardInterrupt handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _answers(url: str, request) -> bool:
