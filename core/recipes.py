@@ -3,8 +3,8 @@
 Role suggestion, data checks and preparation, the loss and evaluator builders, the CLI and the UI
 all read `RECIPES` and `LOSSES`; nothing else names a trainer type (tests/test_recipes.py fails on
 a trainer name written anywhere else). Adding a trainer type or a loss is a row here and its test.
-sentence-transformers reads input columns by position, so `Recipe.columns` is also the order the
-prepared dataset's columns take.
+sentence-transformers reads input columns by position, so `Recipe.prepared(loss)` is also the order
+the prepared dataset's columns take.
 """
 
 from __future__ import annotations
@@ -228,12 +228,6 @@ class Recipe:
         if len(self.sides) != len(self.roles) or not set(self.sides) <= set(SIDES):
             raise ValueError(f"recipe {self.name}: sides must give {QUERY} or {DOCUMENT} for each of {self.roles}")
 
-    def side(self, column: str) -> str:
-        """The prompt side of a prepared column: its role's, DOCUMENT for negative columns (is_negative_column)."""
-        if column in self.roles:
-            return self.sides[self.roles.index(column)]
-        return DOCUMENT
-
     @property
     def one_sided(self) -> bool:
         """Every role reads the query prompt (texts of one kind): a plain `encode` must use it too."""
@@ -268,12 +262,6 @@ class Recipe:
         if self.makes_label_pairs(loss):
             texts += (("sentence2", self.sides[0]),)
         return texts + (((self.target_column, None),) if self.target else ())
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """Prepared dataset columns, in the order the loss reads them (negative_1.. follow for retrieval
-        data that has negatives)."""
-        return self.roles + ((self.target_column,) if self.target else ())
 
     @property
     def optional_roles(self) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ MIN_TRAIN_ROWS = 2
 
 @dataclass
 class Prepared:
-    """Cleaned train and validation tables (columns in `recipe.columns` order) and the report."""
+    """Cleaned train and validation tables (columns in `recipe.prepared(loss)` order) and the report."""
 
     train: pd.DataFrame
     valid: pd.DataFrame
