@@ -9,7 +9,7 @@ import importlib.util
 
 from core.config import TrainConfig
 from core.errors import ConfigError
-from core.training.lora import PEFT_MISSING
+from core.training.lora import PEFT_MISSING, peft_missing
 
 __all__ = ["check_machine", "resolve_precision"]
 
@@ -17,7 +17,7 @@ __all__ = ["check_machine", "resolve_precision"]
 def check_machine(config: TrainConfig) -> TrainConfig:
     """Raise one ConfigError naming everything `config` needs that this machine lacks; returns the config."""
     problems = []
-    if config.lora and importlib.util.find_spec("peft") is None:
+    if config.lora and peft_missing():
         problems.append(PEFT_MISSING)
     if config.log != "none" and importlib.util.find_spec(config.log) is None:
         problems.append(f"log: '{config.log}' is not installed; run `pip install {config.log}` or use --log none")
