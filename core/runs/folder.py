@@ -181,18 +181,9 @@ class RunFolder:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
-    def last_evaluation(self, *, after_step: int | None = None, at_step: int | None = None) -> dict | None:
-        """The newest evaluation event of metrics.jsonl (not a `final` one) after `after_step`, or the one at `at_step`."""
-        found = None
-        for event in self.read_metrics():
-            if event.get("primary") is None or event.get("final"):
-                continue
-            step = event.get("step", 0)
-            if (at_step is not None and step == at_step) or (after_step is not None and step > after_step):
-                found = event
-                if at_step is not None:
-                    return found
-        return found
+    def evaluations(self) -> list[dict[str, Any]]:
+        """The evaluation events of metrics.jsonl in order, step 0 (the baseline) first; `final` ones left out."""
+        return [e for e in self.read_metrics() if e.get("primary") is not None and not e.get("final")]
 
     def truncate_metrics(self, step: int) -> int:
         """Keep the events of metrics.jsonl up to `step` (a resumed run repeats none); returns how many were kept."""

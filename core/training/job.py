@@ -262,7 +262,7 @@ class TrainingJob:
             except RunStopped:
                 state.note("stop asked during the final evaluation: the trained model is saved without a final metric")
         else:  # a stopped run is judged on its last evaluation after the baseline, as a finished one on its final
-            judged_on = self.folder.last_evaluation(after_step=0)
+            judged_on = next((e for e in reversed(self.folder.evaluations()) if e.get("step", 0) > 0), None)
             final = judged_on["primary"] if judged_on else None
         baseline = state.snapshot()["baseline"]
         verdict = judge(baseline, final, getattr(evaluator, "greater_is_better", True))
@@ -288,7 +288,7 @@ class TrainingJob:
         and metrics.jsonl's last `final` event is that model's evaluation (the Train tab's star and table)."""
         if verdict.keep_base:
             self.state.update(final=baseline, trained=trained, kept_base=True)
-            base = self.folder.last_evaluation(at_step=0)
+            base = next((e for e in self.folder.evaluations() if e.get("step", 0) == 0), None)
             if base is not None:
                 last_step = self.state.snapshot().get("step") or 0
                 self.folder.append_metrics({**base, "step": last_step, "final": True, "kept_base": True, "time": time.time()})
