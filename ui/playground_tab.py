@@ -36,12 +36,11 @@ def _model(ref: str, *, base_of: str | None = None):
     """The loaded model; `base_of`: the picked run's model when `ref` is its base (a run that trusted its model's
     code loads the base model with it too)."""
     from core.inference.cache import cached_model
-    from core.inference.models import needs_remote_code
 
     ref = (ref or "").strip()
     if not ref:
         raise DataError("pick a model: a finished run, a base model, or type a local folder")
-    return cached_model(ref, trust_remote_code=needs_remote_code(ref, base_of=base_of) or needs_remote_code(ref))
+    return cached_model(ref, base_of=base_of)
 
 
 def _allowed(request, profile, *refs: str | None) -> None:

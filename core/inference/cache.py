@@ -24,8 +24,9 @@ _lock = threading.Lock()
 _models: OrderedDict[tuple[str, int | None], object] = OrderedDict()  # (ref, weights_version) -> model
 
 
-def cached_model(ref: str, *, trust_remote_code: bool | None = None):
-    """The SentenceTransformer for `ref`, loaded once and kept among the last `KEEP` used.
+def cached_model(ref: str, *, base_of: str | None = None):
+    """The SentenceTransformer for `ref`, loaded once and kept among the last `KEEP` used; `base_of`: the run model
+    whose base `ref` is (a run that trusted its model's code loads its base with it too: `needs_remote_code`).
 
     Raises:
         ModelError: the model cannot be resolved or loaded (see core.inference.models).
@@ -36,8 +37,7 @@ def cached_model(ref: str, *, trust_remote_code: bool | None = None):
         if key in _models:
             _models.move_to_end(key)
             return _models[key]
-    trust = needs_remote_code(ref) if trust_remote_code is None else trust_remote_code
-    model = load_model(ref, trust_remote_code=trust)  # outside the lock: loading may take long
+    model = load_model(ref, trust_remote_code=needs_remote_code(ref, base_of=base_of))  # outside the lock: may take long
     with _lock:
         for older in [k for k in _models if k[0] == ref]:  # an older version of the same folder
             del _models[older]

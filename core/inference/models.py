@@ -94,11 +94,16 @@ def needs_remote_code(ref: str, *, base_of: str | None = None) -> bool:
     """True for a run's model folder whose run trusted remote code (config.yaml's trust_remote_code), and for the
     base model of such a run (`base_of`: the run's model folder, `ref` its config's model): they load as the run
     loaded them. Any other model trusts no code unless the person asks for it."""
-    run = RunFolder.of_model((base_of or ref).strip())
-    config = run.read_config() if run else {}
-    if not config.get("trust_remote_code"):
-        return False
-    return base_of is None or ref.strip() == str(config.get("model", "")).strip()
+
+    def trusting_run(model_dir: str) -> dict:
+        run = RunFolder.of_model(model_dir.strip())
+        config = run.read_config() if run else {}
+        return config if config.get("trust_remote_code") else {}
+
+    if trusting_run(ref):
+        return True
+    base_model = str(trusting_run(base_of).get("model") or "").strip() if base_of else ""
+    return bool(base_model) and ref.strip() == base_model
 
 
 def _in_cache(repo_id: str) -> bool:
