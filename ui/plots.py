@@ -14,7 +14,7 @@ import json
 
 from core.recipes import METRIC_LABELS
 
-__all__ = ["LAYOUT", "figure_json", "loss_figure", "metric_figure", "metric_title"]
+__all__ = ["BASE_KEPT_STAR", "LAYOUT", "SAVED_STAR", "figure_json", "loss_figure", "metric_figure", "metric_title"]
 
 LAYOUT = {
     "height": 320,
@@ -61,13 +61,19 @@ def loss_figure(series: dict) -> dict:
     }
 
 
+SAVED_STAR = {"symbol": "star", "size": 14}  # the saved model's figure, on every metric plot
+
+
+BASE_KEPT_STAR = "the base model, kept"  # what the star stands for when do no harm kept the base model
+
+
 def metric_figure(series: dict, title: str, baseline: float | None) -> dict:
     """The primary metric at each evaluation, the saved model's (a star) and the base model's (a dashed line)."""
     data = [_line(series["step"], series["value"], f"{title} during training", mode="lines+markers")]
     if series.get("final"):
         step, value = series["final"]
-        name = "saved model: the base model, kept" if series.get("kept_base") else "saved model"
-        data.append(_line([step], [value], name, mode="markers", marker={"symbol": "star", "size": 14}))
+        name = f"saved model: {BASE_KEPT_STAR}" if series.get("kept_base") else "saved model"
+        data.append(_line([step], [value], name, mode="markers", marker=SAVED_STAR))
     layout = _layout(f"Validation {title}")
     if baseline is not None:
         line = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": baseline, "y1": baseline}

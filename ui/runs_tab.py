@@ -22,7 +22,7 @@ from core.runs.progress import format_seconds, metric_series
 from core.visitors import Visitor
 from ui.errors import friendly
 from ui.form import Form
-from ui.plots import LAYOUT
+from ui.plots import BASE_KEPT_STAR, LAYOUT, SAVED_STAR
 from ui.visitor import visitor
 
 __all__ = ["build", "curves", "delete", "download", "open_in_playground", "runs_table"]
@@ -85,8 +85,8 @@ def curves(names: list[str] | None, request: gr.Request = None, profile: gr.OAut
         fig.add_scatter(x=series["step"], y=series["value"], mode="lines+markers", name=f"{name} ({metric})")
         if series["final"]:  # the saved model's figure, as on the Train tab: a star
             step, value = series["final"]
-            saved = "the base model, kept" if series["kept_base"] else "saved model"
-            fig.add_scatter(x=[step], y=[value], mode="markers", marker={"symbol": "star", "size": 14}, name=f"{name}: {saved}")
+            saved = BASE_KEPT_STAR if series["kept_base"] else "saved model"
+            fig.add_scatter(x=[step], y=[value], mode="markers", marker=SAVED_STAR, name=f"{name}: {saved}")
     return fig
 
 
