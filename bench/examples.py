@@ -7,11 +7,13 @@ demo on this machine shows.
 
     python bench/examples.py                    # all six examples, 1 and 3 epochs
     python bench/examples.py --epochs 1 --only pair --model PATH --out DIR   # smoke test
+    python bench/examples.py --epochs 2 --only triplet --keep-others   # re-measure one row of the table
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import tempfile
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", default=list(NAMES), choices=NAMES)
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--keep-others", action="store_true", help="keep the rows of the examples not run from <out>/examples.json"
+    )
     args = parser.parse_args(argv)
     logging.getLogger("sbert_studio").setLevel(logging.WARNING)
 
@@ -63,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(rows[-1], flush=True)
 
     machine = describe()
+    if args.keep_others:
+        rows = sorted(_kept(args.out, args.only) + rows, key=lambda r: (NAMES.index(r["example"]), r["epochs"]))
     table = (
         f"# Bundled examples, before → after ({Path(args.model).name}, studio defaults)\n\n"
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['gpu'] or 'no GPU'}\n\n"
@@ -75,6 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     write("examples", {"machine": machine, "model": args.model, "runs": rows}, table, args.out)
     return 0
+
+
+def _kept(out: Path, rerun: list[str]) -> list[dict]:
+    """The rows of an earlier examples.json under `out` for the examples not run this time."""
+    path = out / "examples.json"
+    earlier = json.loads(path.read_text(encoding="utf-8"))["runs"] if path.exists() else []
+    return [row for row in earlier if row["example"] not in rerun]
 
 
 if __name__ == "__main__":

@@ -169,7 +169,17 @@ def test_pair_holds_out_whole_anchors_and_every_positive_of_a_validation_anchor_
         assert {corpus[d] for d in relevant[qid]} == positives  # all three count as relevant, none as a distractor
     (tmp_path / "unique").mkdir()
     unique = load(tmp_path / "unique", table("pair", 100), trainer="pair")  # every anchor unique: a tenth of the rows
-    assert len(unique.prepared.valid) == 10 and "of the questions" in unique.report["validation"]["source"]
+    assert len(unique.prepared.valid) == 10 and "of the anchors, each with all its rows" in unique.report["validation"]["source"]
+
+
+def test_triplet_holds_out_whole_anchors(tmp_path):
+    df = table("triplet", 90)
+    df["sentence1"] = [f"anchor number {i // 3}" for i in range(90)]  # each anchor in three triplets
+    data = load(tmp_path, df, trainer="triplet")
+    train, valid = data.prepared.train, data.prepared.valid
+    assert len(valid) == 9 and set(valid["sentence1"].value_counts()) == {3}  # three whole anchors
+    assert not set(valid["sentence1"]) & set(train["sentence1"])
+    assert "of the anchors, each with all its rows" in data.report["validation"]["source"]
 
 
 def test_a_given_validation_split_is_used(tmp_path):

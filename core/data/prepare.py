@@ -430,7 +430,7 @@ def _hold_out(train: pd.DataFrame, recipe: Recipe, fraction: float, seed: int):
         valid_index = pd.Index(picked)
     elif recipe.split_by_query:
         valid_index = train.index[held_out_groups(train["sentence1"], fraction, seed)]
-        how = f"held out {fraction:.0%} of the questions with all their answers (seed {seed})"
+        how = f"held out {fraction:.0%} of the {recipe.role_labels[0]}s, each with all its rows (seed {seed})"
     else:
         valid_index = held_out_rows(train.index, fraction, seed)
         how = f"held out {fraction:.0%} of the training rows (seed {seed})"
