@@ -108,7 +108,7 @@ def test_model_facts_and_token_lengths_against_the_models_limit(built, tmp_path,
     values = dict(values) | {form.components["data_path"]: str(path), form.components["model"]: tiny_model}
     text = data_tab.check(form, values)  # the "Check data" button
     assert "**Token lengths** (36 texts) median" in text  # 18 training rows of two texts; 2 rows held out
-    assert "longer than max_seq_length 64" in text  # the tiny model takes 64 tokens at most
+    assert "longer than “Max sequence length” (Model & trainer tab) 64" in text  # the tiny model takes 64 tokens at most
 
 
 def test_a_model_that_cannot_be_fetched_leaves_the_report_without_token_lengths(built, tmp_path):

@@ -145,7 +145,7 @@ def test_validation_is_stratified_for_classes(tmp_path):
     df["target"] = [0] * 80 + [1] * 20
     data = load(tmp_path, df, trainer="pair_class")
     assert data.prepared.valid["label"].value_counts().to_dict() == {0: 8, 1: 2}
-    assert "stratified" in data.report["validation"]["source"]
+    assert "of each class's rows" in data.report["validation"]["source"]
 
 
 def test_qa_validation_holds_out_whole_questions(tmp_path):

@@ -22,6 +22,7 @@ from core.recipes import RECIPES, ROLE_FIELDS, ROLES, get_recipe
 from ui.errors import friendly
 from ui.form import NONE, Form
 from ui.visitor import visitor
+from ui.words import on_page
 
 __all__ = ["EXAMPLES", "build", "open_source", "role_updates"]
 
@@ -120,7 +121,7 @@ def _shown(data_path: str) -> dict:
     }
 
 
-@friendly
+@friendly(note="summary")
 def load_upload(file_path: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
     """An uploaded file: copied into the visitor's datasets folder, then read."""
     if not file_path:
@@ -128,7 +129,7 @@ def load_upload(file_path: str | None, request: gr.Request = None, profile: gr.O
     return _shown(str(keep_file(file_path, visitor(request, profile))))
 
 
-@friendly
+@friendly(note="summary")
 def load_hub(dataset_id: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
     """A Hub dataset `owner/name[:config[:split]]` (offline: fails within seconds, naming the id). A local path
     typed here works too: off a Space anywhere, on a Space only the visitor's own uploads and the examples."""
@@ -138,9 +139,12 @@ def load_hub(dataset_id: str, request: gr.Request = None, profile: gr.OAuthProfi
     return _shown(confine_data(dataset_id, "Hub dataset id", visitor(request, profile)))
 
 
-@friendly
+@friendly(note="summary")
 def load_example(label: str | None) -> dict:
-    if not label or label not in EXAMPLES:
+    """A bundled example by its label; none chosen (the list opened and closed) changes nothing."""
+    if not label:
+        return gr.skip()
+    if label not in EXAMPLES:
         raise DataError(f"pick one of the bundled examples: {', '.join(EXAMPLES)}")
     return _shown(str(EXAMPLES_DIR / EXAMPLES[label]))
 
@@ -157,7 +161,7 @@ def set_validation(
     return str(kept), f"Validation file **{Path(file_path).name}**: {len(df):,} rows; nothing is held out of training."
 
 
-@friendly
+@friendly(note="recipe_note")
 def make_nli(
     data_path: str,
     premise: str,
@@ -179,7 +183,7 @@ def make_nli(
     return _made(made, report, "nli-" + output.replace(" ", "-"), who)
 
 
-@friendly
+@friendly(note="recipe_note")
 def make_mined(
     data_path: str,
     anchor: str,
@@ -231,15 +235,15 @@ def check(form: Form, values: dict, *, load: bool = True, who=None) -> str:
     from core.training.data_check import check_data_markdown
 
     config = confine(form.config(values).replace(project_name=None), space=on_space(), visitor=who)
-    return check_data_markdown(config, load=load)
+    return on_page(check_data_markdown(config, load=load))
 
 
 def check_quietly(form: Form, values: dict, who=None) -> str:
     """`check` for events fired while a person is still choosing: a problem is shown in the report, not raised."""
     try:
-        return check.__wrapped__(form, values, load=False, who=who)
+        return on_page(check.__wrapped__(form, values, load=False, who=who))
     except StudioError as exc:
-        return f"**Not ready to train:** {exc}"
+        return f"**Not ready to train:** {on_page(str(exc))}"
     except Exception as exc:  # a bug; logged with its traceback, shown in one line
         logger.exception("data check failed")
         return f"**The data check failed unexpectedly** ({type(exc).__name__}: {exc}). The app is still running."

@@ -33,7 +33,10 @@ class Outputs:
         return out
 
     def resolve(self, named: dict[str, Any]) -> dict:
-        """{component: value} for a handler's {name: value}; an unknown name is a bug and raises KeyError."""
+        """{component: value} for a handler's {name: value}; an unknown name is a bug and raises KeyError.
+        `gr.skip()` (a refused action, ui.errors) passes through: every output keeps what it shows."""
+        if named.get("__type__") == "update":
+            return named
         out = {}
         for name, value in named.items():
             target = self.components[name]

@@ -426,7 +426,7 @@ def _hold_out(train: pd.DataFrame, recipe: Recipe, fraction: float, seed: int):
             if len(group) >= 2:
                 count = max(1, count)
             picked += list(rng.permutation(group.index.to_numpy())[: min(count, len(group) - 1)])
-        how = f"held out {fraction:.0%} of the training rows (seed {seed}, stratified by class)"
+        how = f"held out {fraction:.0%} of each class's rows, and at least one of every class of two or more (seed {seed})"
         valid_index = pd.Index(picked)
     elif recipe.split_by_query:
         valid_index = train.index[held_out_groups(train["sentence1"], fraction, seed)]

@@ -36,9 +36,20 @@ def _negatives(info: dict) -> str:
     return text
 
 
+def _readiness(ready: dict) -> list[str]:
+    lines = []
+    if ready.get("blockers"):
+        lines.append("**Not ready to train:**\n" + "".join(f"\n- {b}" for b in ready["blockers"]))
+    if ready.get("warnings"):
+        lines.append("**Before you train:**\n" + "".join(f"\n- {w}" for w in ready["warnings"]))
+    return lines
+
+
 def report_markdown(report: dict) -> str:
-    """A short, readable account of what reading and preparing did to the table."""
-    lines = [f"**Trainer** `{report['trainer']}` ({report.get('trainer_chosen_by', 'given')}), loss `{report['loss']}`"]
+    """A short, readable account of what reading and preparing did to the table; what would stop the run or
+    weaken it comes first."""
+    trainer = f"**Trainer** `{report['trainer']}` ({report.get('trainer_chosen_by', 'given')}), loss `{report['loss']}`"
+    lines = [*_readiness(report.get("readiness", {})), trainer]
     if report.get("trainer_reason"):
         lines.append(f"**Why** {report['trainer_reason']}")
     mapping = report.get("mapping", {})
@@ -80,7 +91,10 @@ def report_markdown(report: dict) -> str:
         lines.append(_negatives(report["negatives"]))
     validation = report.get("validation", {})
     if validation:
-        lines.append(f"**Validation** {validation.get('rows', 0):,} rows: {validation.get('source', '')}")
+        kept, rows = report.get("rows_kept", {}), validation.get("rows", 0)
+        total = kept.get("train", 0) + kept.get("validation", 0)
+        share = f" ({rows / total:.0%} of the kept rows)" if total else ""
+        lines.append(f"**Validation** {rows:,} rows{share}: {validation.get('source', '')}")
     lines.append(f"**Duplicates** {report.get('duplicates', 0):,} training rows repeat an earlier row")
     if report.get("max_samples"):
         lines.append(f"**Max samples** {report['max_samples']}")

@@ -8,12 +8,12 @@ from __future__ import annotations
 from core.config import TrainConfig
 from core.data.workspace import confine_data, confine_split
 from core.environment import runs_root
-from core.errors import ConfigError
+from core.errors import ConfigError, DataError
 from core.paths import is_plain_name, shorten
 from core.runs.owner import check_model_ref
 from core.visitors import Visitor
 
-__all__ = ["confine"]
+__all__ = ["check_ready", "confine"]
 
 
 def confine(config: TrainConfig, *, space: bool, visitor: Visitor | None = None) -> TrainConfig:
@@ -48,4 +48,24 @@ def confine(config: TrainConfig, *, space: bool, visitor: Visitor | None = None)
                 "none, or duplicate the Space"
             )
         config = config.replace(**{k: v for k, v in changes.items() if v != getattr(config, k)})
+    return config
+
+
+def check_ready(config: TrainConfig) -> TrainConfig:
+    """The data check of `config` before its run starts from the app: the data is read and prepared as the run
+    would, and what would stop the run or leave it unjudgeable (core.training.readiness) refuses it. Returns
+    the config.
+
+    Raises:
+        DataError: the data cannot be read or prepared, or is not ready (each blocker named, with its fix).
+    """
+    from core.training.data_check import check_data, not_ready
+
+    try:
+        report = check_data(config, load=False)
+    except DataError as exc:
+        raise DataError(f"Not ready to train: {exc}") from None
+    why = not_ready(report)
+    if why:
+        raise DataError(why)
     return config

@@ -14,12 +14,14 @@ from core.data.load import load_training_data
 from core.data.report_text import report_markdown
 from core.data.token_stats import token_lengths
 from core.errors import DataError, StudioError
+from core.training.readiness import readiness
 
-__all__ = ["check_data", "check_data_markdown"]
+__all__ = ["check_data", "check_data_markdown", "not_ready"]
 
 
 def check_data(config: TrainConfig, *, load: bool = True) -> dict[str, Any]:
-    """The data report of `config` (data_report.json's facts) plus `token_lengths` or a note on why not.
+    """The data report of `config` (data_report.json's facts) plus `readiness` (what would stop the run or weaken
+    it, core.training.readiness) and `token_lengths` or a note on why not.
 
     Raises:
         DataError: no table yet, or what reading and preparing found wrong.
@@ -28,9 +30,11 @@ def check_data(config: TrainConfig, *, load: bool = True) -> dict[str, Any]:
     from core.inference.models import model_token_limit
 
     if not config.data_path:
-        raise DataError("no table yet: upload a file, type a Hub dataset id, or pick a bundled example")
+        raise DataError("data_path: no table yet; upload a file, type a Hub dataset id, or pick a bundled example")
     data = load_training_data(config)
     report = dict(data.report)
+    ready = readiness(config, data.recipe, data.prepared)
+    report["readiness"] = {"blockers": ready.blockers, "warnings": ready.warnings}
     model, why = peek_model(config.model), "press “Check data” or “Load model facts” to measure them against max_seq_length"
     if model is None and load:
         try:
@@ -51,3 +55,9 @@ def check_data(config: TrainConfig, *, load: bool = True) -> dict[str, Any]:
 def check_data_markdown(config: TrainConfig, *, load: bool = True) -> str:
     """check_data as the Markdown the Data tab shows."""
     return report_markdown(check_data(config, load=load))
+
+
+def not_ready(report: dict) -> str | None:
+    """Why a run of this data report cannot start (its readiness blockers, one message), or None when it can."""
+    blockers = report.get("readiness", {}).get("blockers")
+    return "Not ready to train: " + "; ".join(blockers) + "." if blockers else None
