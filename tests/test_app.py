@@ -40,9 +40,10 @@ def test_the_launched_app_loads_a_file_and_trains_a_yaml_config_through_its_api(
     evaluations = [e for e in RunFolder(run_dir).read_metrics() if "primary" in e]
     assert evaluations[-1].get("final") and not evaluations[0].get("final")  # the saved model's evaluation comes last
     assert evaluations[-1]["primary"] == pytest.approx(status["final"])  # and is the run's one figure
-    *_, summary_table, folder = client.predict(api_name="/attach")[1:]
+    _, _status, _progress, _loss, _metric, _log, summary_table, folder, card, code, _zip = client.predict(api_name="/attach")
     assert summary_table["headers"] == ["metric", "before", "after", "change"]
     assert "model in `model/`" in folder
+    assert "Your model" in card and "SentenceTransformer(" in code  # the result card, through the API too
 
 
 def test_an_error_reaches_the_caller_as_a_message_and_the_app_keeps_working(client, tmp_path):

@@ -91,6 +91,23 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
     assert "finished" in page.inner_text("#train-status")
     page.wait_for_function("() => document.querySelector('#train-summary').innerText.includes('valid_spearman_cosine')")
 
+    # the result card: which model was saved, its figure before -> after in words, and what to do next
+    page.wait_for_selector("#train-card-text >> text=Your model")
+    text = page.inner_text("#train-card-text")
+    if "base model" in text and "kept" in text:  # do-no-harm kept the base model: the card says why, with both figures
+        assert "best trained weights" in text, text
+    else:
+        assert "Spearman (cosine) on your validation data" in text and "→" in text, text
+    code = page.inner_text("#card-code")
+    assert "SentenceTransformer(" in code and "/model" in code and "model.similarity" in code
+    open_tab(page, "Playground")  # it picked the run that just ended by itself
+    page.wait_for_function("() => document.querySelector('#pg-model input').value.includes('pair_score')")
+    open_tab(page, "Train")
+    page.click("#card-download")
+    page.wait_for_selector("#card-zip >> text=.zip")
+    page.click("#card-try")
+    page.wait_for_selector("#pg-similarity-run", state="visible")  # the Playground tab is open
+
     # a second, longer run: stopped halfway, it ends as stopped with its model saved
     open_tab(page, "Model")
     page.fill("#param-epochs textarea", "200")
@@ -200,3 +217,83 @@ def test_two_browsers_one_trains_the_other_is_told_busy_keeps_the_playground_and
         alice.click("#train-stop")
         alice.wait_for_selector("#train-progress .studio-progress[data-state=stopped]")
         browser.close()
+
+
+# every element that reads "Error" alone: gradio's badge on an output that entered its error state
+ERROR_BADGES = (
+    "() => [...document.querySelectorAll('body *')].filter(e => e.childElementCount === 0"
+    " && e.textContent.trim() === 'Error' && e.offsetParent !== null).length"
+)
+WARNING_TOAST = "[data-testid='toast-body'].warning"
+
+
+def told(page, where: str, text: str) -> None:
+    """`where` says `text` and a warning toast is up (never an error one); no output shows gradio's Error badge.
+    Each toast is closed after it is read, so the next mistake's is its own."""
+    page.wait_for_selector(f"{where} >> text={text}")
+    toast = page.wait_for_selector(WARNING_TOAST)
+    assert page.locator("[data-testid='toast-body'].error").count() == 0
+    assert page.evaluate(ERROR_BADGES) == 0, f"an output turned into an Error badge after: {text}"
+    toast.query_selector("button").click()
+    page.wait_for_selector(WARNING_TOAST, state="detached")
+
+
+def upload(page, path: Path) -> None:
+    """Choose a file in the Data tab's upload box, clearing the file it shows first (as a person would)."""
+    clear = page.locator("#data-file button[aria-label='Clear']")
+    if clear.count():
+        clear.click()
+    page.set_input_files("#data-file input[type=file]", str(path))
+
+
+def start_is_refused(page, runs_root: Path, why: str) -> None:
+    """Start on the Train tab is refused, its status saying `why`, and no run folder is made."""
+    open_tab(page, "Train")
+    page.click("#train-start")
+    told(page, "#train-status", why)
+    assert not runs_root.exists() or not any(runs_root.iterdir())
+
+
+def test_a_newcomer_s_mistakes_each_get_one_message_and_leave_every_control_working(page, runs_root, tmp_path):
+    # Start with no data at all: refused in words that name the tab and field; nothing started
+    start_is_refused(page, runs_root, "“Table” (Data tab)")
+
+    # the bundled-example list opened and closed without a choice: nothing happens, nothing breaks
+    open_tab(page, "Data")
+    page.click("#data-example input")
+    page.keyboard.press("Escape")
+    page.click("#intro")
+    assert page.evaluate(ERROR_BADGES) == 0 and page.locator(WARNING_TOAST).count() == 0
+
+    # a good table first, so that later mistakes can be seen to leave it shown
+    good = write_csv(tmp_path / "good.csv", ["sentence1", "sentence2", "score"], rows_for("pair_score", 60)[1])
+    upload(page, good)
+    page.wait_for_selector("#data-preview >> text=sentence2")
+
+    # an empty file, a malformed one, and a Hub dataset while offline: one message each, the table stays
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 this is not a parquet file at all")
+    for bad in (empty, broken):
+        upload(page, bad)
+        told(page, "#data-summary", bad.name)
+        assert "sentence2" in page.inner_text("#data-preview")
+        assert page.is_visible("#role-sentence1") and page.is_visible("#role-target")
+    page.fill("#data-hub-id textarea, #data-hub-id input", "nobody/no-such-dataset")
+    page.click("#data-hub-load")
+    told(page, "#data-summary", "nobody/no-such-dataset")
+    assert "sentence2" in page.inner_text("#data-preview")
+
+    # a one-column table: the data report says it is not ready, and Start refuses it rather than failing a run
+    one = write_csv(tmp_path / "one-column.csv", ["text"], [[f"a lonely sentence {i}"] for i in range(50)])
+    upload(page, one)
+    page.wait_for_selector("#data-report >> text=Not ready to train")
+    start_is_refused(page, runs_root, "Not ready to train")
+
+    # an empty search in the playground: one message, the result tables keep their place
+    open_tab(page, "Playground")
+    page.click("#pg-search-run")
+    page.wait_for_selector(WARNING_TOAST)
+    assert page.evaluate(ERROR_BADGES) == 0
+    assert page.is_visible("#pg-hits") and page.is_visible("#pg-search-run")

@@ -10,6 +10,7 @@ is never written, logged or sent back to the page; a failed push can be retried 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
@@ -73,9 +74,15 @@ def push(
     return f"Pushed **{repo_id}** ({'private' if private else 'public'}): [{url}]({url})"
 
 
-def refresh(request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+def refresh(current: str | None = None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+    """The runs there are to push; the picked one stays picked while it is there, else the newest is picked."""
     runs = _runs(visitor(request, profile))
-    return gr.update(choices=runs, value=runs[0] if runs else None)
+    return gr.update(choices=runs, value=current if current in runs else (runs[0] if runs else None))
+
+
+def pick(run_dir: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> tuple:
+    """The result card's "Push to the Hub": the Hub tab opens with that run picked."""
+    return refresh(Path(run_dir).name if run_dir else None, request, profile), gr.Tabs(selected="hub")
 
 
 def build() -> SimpleNamespace:
@@ -126,7 +133,7 @@ def run_note(run: str | None, request: gr.Request = None, profile: gr.OAuthProfi
 
 
 def wire(ui: SimpleNamespace) -> None:
-    ui.refresh.click(refresh, None, ui.run, api_visibility="undocumented")
+    ui.refresh.click(refresh, ui.run, ui.run, api_visibility="undocumented")
     ui.run.change(run_note, ui.run, ui.run_note, api_visibility="undocumented")
     ui.fill.click(fill_repo_id, [ui.run, ui.token], ui.repo, api_visibility="undocumented")
     ui.push.click(push, [ui.run, ui.token, ui.repo, ui.private, ui.exist_ok, ui.message], ui.result, api_name="push")

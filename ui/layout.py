@@ -64,14 +64,15 @@ def build_page() -> SimpleNamespace:
         _wire_data(form, data, model)
         _wire_model(form, data, model)
         _wire_train(form, train, demo)
+        _wire_card(train, playground, hub, tabs)
         playground_tab.wire(playground)
         runs_tab.wire(runs, form, playground, tabs, train)
         hub_tab.wire(hub)
-        hub_tab_item.select(hub_tab.refresh, None, hub.run, api_visibility="undocumented")
-        # the lists of runs are read when their tab opens, so a run that just ended is there
-        runs_tab_item.select(runs_tab.refresh, None, [runs.table, runs.compare, runs.pick], api_visibility="undocumented").then(
-            runs_tab.disk_note, None, runs.disk, api_visibility="undocumented"
-        )
+        # the lists of runs are read when their tab opens, so a run that just ended is there; the picked run stays picked
+        hub_tab_item.select(hub_tab.refresh, hub.run, hub.run, api_visibility="undocumented")
+        runs_tab_item.select(
+            runs_tab.refresh, runs.pick, [runs.table, runs.compare, runs.pick], api_visibility="undocumented"
+        ).then(runs_tab.disk_note, None, runs.disk, api_visibility="undocumented")
         playground_tab_item.select(playground_tab.refresh_choices, None, playground.model, api_visibility="undocumented")
         demo.load(playground_tab.newest_choice, None, playground.model, api_visibility="undocumented").then(
             playground_tab.pick_model, playground.model, playground.base, api_visibility="undocumented"
@@ -186,6 +187,25 @@ def _wire_model(form: Form, data, model) -> None:
         list(form.components.values()),
         api_visibility="undocumented",
     )
+
+
+def _wire_card(train, playground, hub, tabs: gr.Tabs) -> None:
+    """The result card's buttons (ui.result_card): the run shown, in the Playground, as a zip, to the Hub tab."""
+
+    def name_of(run_dir: str | None) -> str:
+        return Path(run_dir).name if run_dir else ""
+
+    def try_it(run_dir: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None):
+        return runs_tab.open_in_playground(name_of(run_dir), request, profile)
+
+    def download(run_dir: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None):
+        path = runs_tab.download(name_of(run_dir), request, profile)
+        return gr.update(value=path, visible=True) if isinstance(path, str) else path
+
+    train.ended.change(playground_tab.follow, train.ended, playground.model, api_visibility="undocumented")
+    train.card_try.click(try_it, train.run_dir, [playground.model, playground.base, tabs], api_visibility="undocumented")
+    train.card_download.click(download, train.run_dir, train.card_zip, api_visibility="undocumented")
+    train.card_push.click(hub_tab.pick, train.run_dir, [hub.run, tabs], api_visibility="undocumented")
 
 
 def _wire_train(form: Form, train, demo: gr.Blocks) -> None:

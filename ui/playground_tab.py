@@ -252,6 +252,13 @@ def newest_choice(request: gr.Request = None, profile: gr.OAuthProfile | None = 
     return gr.update(choices=choices, value=choices[0][1] if choices else DEFAULT_MODEL)
 
 
+def follow(model_path: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+    """A run this page watched has ended: its model is picked (the list of runs read again to hold it)."""
+    if not model_path:
+        return gr.update()
+    return gr.update(choices=model_choices(viewer=visitor(request, profile)), value=model_path)
+
+
 def refresh_choices(request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
     """The list of runs and models again; the value is left alone (a picked model, or the one the page load set)."""
     return gr.update(choices=model_choices(viewer=visitor(request, profile)))

@@ -50,10 +50,12 @@ def runs_table(who: Visitor | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def refresh(request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> tuple:
+def refresh(current: str | None = None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> tuple:
+    """The table of runs and the two pickers; the picked run stays picked while it is there, else the newest is."""
     table = runs_table(visitor(request, profile))
     names = table["run"].tolist()
-    return table, gr.update(choices=names), gr.update(choices=names, value=names[0] if names else None)
+    picked = current if current in names else (names[0] if names else None)
+    return table, gr.update(choices=names), gr.update(choices=names, value=picked)
 
 
 def disk_note() -> str:
@@ -131,7 +133,7 @@ def delete(name: str, confirmed: bool, request: gr.Request = None, profile: gr.O
     delete_run(name)
     forget(str(path))
     gr.Info(f"Run {name} deleted.")
-    return refresh(request, profile)
+    return refresh(None, request, profile)
 
 
 @friendly
@@ -185,7 +187,7 @@ def build() -> SimpleNamespace:
 
 def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> None:
     listing = [ui.table, ui.compare, ui.pick]
-    ui.refresh.click(refresh, None, listing, api_name="runs").then(disk_note, None, ui.disk, api_visibility="undocumented")
+    ui.refresh.click(refresh, ui.pick, listing, api_name="runs").then(disk_note, None, ui.disk, api_visibility="undocumented")
     ui.compare.change(curves, ui.compare, ui.curves, api_visibility="undocumented")
 
     def load_config_of(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:

@@ -23,18 +23,20 @@ from core.runs.folder import RunFolder
 from core.runs.owner import check_run
 from core.runs.progress import before_after, loss_series, metric_series, progress
 from core.runs.state import TERMINAL_STATES
-from core.training.admission import confine
+from core.training.admission import check_ready, confine
 from core.training.registry import registry
 from core.visitors import Visitor, check_owner, may_see
 from ui.errors import friendly
 from ui.form import Form
 from ui.outputs import Outputs
 from ui.plots import figure_json, loss_figure, metric_figure, metric_title
+from ui.result_card import card_text, python_lines
 from ui.visitor import visitor
 
 __all__ = ["attach", "build", "poll", "render", "start", "stop"]
 
 LOG_LINES = 30
+ENDED_WITH_MODEL = ("finished", "stopped")
 STATE_WORDS = {
     "queued": "queued",
     "preparing": "preparing the data and loading the model",
@@ -54,8 +56,10 @@ def _snapshot(run_dir: str) -> dict | None:
     return RunFolder(run_dir).read_status()
 
 
-SHOWN = ("status", "progress", "loss_plot", "metric_plot", "log", "summary", "folder")  # what render names
-STEADY = ("loss_plot", "metric_plot", "log", "summary", "folder")  # change only with the run's files
+# what render names; the result card (card_box, card, card_code) shows once the run has ended with a saved model
+CARD = ("card_box", "card", "card_code", "card_zip")
+SHOWN = ("status", "progress", "loss_plot", "metric_plot", "log", "summary", "folder", *CARD)
+STEADY = ("loss_plot", "metric_plot", "log", "summary", "folder", *CARD)  # change only with the run's files
 
 
 def render(run_dir: str | None) -> dict:
@@ -73,7 +77,7 @@ def _render(run_dir: str | None) -> tuple[tuple, dict]:
     """(version of the run's files, what render shows); the version changes when plots, log or summary may."""
     if not run_dir:
         empty = dict.fromkeys(SHOWN) | {"status": "No run yet: set up data and model, then press Start.", "progress": _bar(None)}
-        return (None,), empty | {"log": "", "folder": ""}
+        return (None,), empty | {"log": "", "folder": "", **_card(None, None)}
     folder = RunFolder(run_dir)
     snap = _snapshot(run_dir) or {"state": "queued"}
     state = snap.get("state", "queued")
@@ -90,7 +94,22 @@ def _render(run_dir: str | None) -> tuple[tuple, dict]:
     where = f"Run folder: `{folder.path.resolve()}`" + (
         f" · model in `{folder.model_dir.name}/`" if folder.model_dir.is_dir() else ""
     )
-    return version, {"status": status, "progress": _bar(snap), **drawn, "folder": where}
+    return version, {"status": status, "progress": _bar(snap), **drawn, "folder": where, **_card(snap, folder)}
+
+
+def _card(snap: dict | None, folder: RunFolder | None) -> dict:
+    """The result card's outputs: shown once the run has ended with a saved model (ui.result_card)."""
+    no_zip = gr.File(value=None, visible=False)  # a zip made for the run shown before is not this run's
+    if not snap or snap.get("state") not in ENDED_WITH_MODEL or folder is None or not folder.has_model:
+        return {"card_box": gr.Column(visible=False), "card": "", "card_code": "", "card_zip": no_zip}
+    config = folder.read_config()  # a plain dict, {} when unreadable: the card then names no base model
+    base, remote = config.get("model"), bool(config.get("trust_remote_code"))
+    return {
+        "card_box": gr.Column(visible=True),
+        "card": card_text(snap, base),
+        "card_code": python_lines(folder, remote_code=remote),
+        "card_zip": no_zip,
+    }
 
 
 def _size(path: Path) -> int:
@@ -139,10 +158,11 @@ def _bar(snap: dict | None) -> str:
     )
 
 
-@friendly
+@friendly(note="status")
 def start(form: Form, values: dict, who: Visitor | None = None) -> dict:
-    """Start a run from the form, owned by `who`. Refused (naming the running run) while another trains."""
-    config = confine(form.config(values), space=on_space(), visitor=who)
+    """Start a run from the form, owned by `who`. Refused, with the reason in the status line, when the data is
+    not ready (the data report's blockers, core.training.readiness) or while another run trains (naming it)."""
+    config = check_ready(confine(form.config(values), space=on_space(), visitor=who))
     job = registry.start(config, owner=who.owner if who else None)
     gr.Info(f"Run {job.folder.name} started")
     return {"run_dir": str(job.folder.path), "timer": gr.Timer(active=True), **render(str(job.folder.path))}
@@ -181,7 +201,8 @@ def start_from_yaml(config_yaml: str, request: gr.Request = None, profile: gr.OA
             "(run_status), then push it with the push API or from the Hub tab"
         )
     who = visitor(request, profile)
-    return str(registry.start(confine(config, space=on_space(), visitor=who), owner=who.owner).folder.path)
+    config = check_ready(confine(config, space=on_space(), visitor=who))
+    return str(registry.start(config, owner=who.owner).folder.path)
 
 
 @friendly
@@ -219,6 +240,8 @@ def poll(run_dir: str | None, seen: tuple | None = None) -> dict:
         out = {**out, "seen": version}
     if ended:
         out = {**out, "timer": gr.Timer(active=False)}
+        if snap and snap.get("state") in ENDED_WITH_MODEL and RunFolder(run_dir).has_model:
+            out["ended"] = str(RunFolder(run_dir).model_dir)  # the Playground follows it (ui.layout)
     return out
 
 
@@ -237,6 +260,7 @@ def build(form: Form) -> SimpleNamespace:
     ui = SimpleNamespace()
     ui.run_dir = gr.State(None)
     ui.seen = gr.State(None)  # the version of the run's files this page shows (see poll)
+    ui.ended = gr.State(None)  # the model of the run this page saw end (poll), for the Playground to pick
     ui.timer = gr.Timer(1.0, active=False)
     with gr.Row():
         ui.start = gr.Button("Start training", variant="primary", elem_id="train-start")
@@ -246,6 +270,14 @@ def build(form: Form) -> SimpleNamespace:
     with gr.Row():
         ui.loss_plot = gr.Plot(label="Training loss", elem_id="loss-plot")
         ui.metric_plot = gr.Plot(label="Validation metric", elem_id="metric-plot")
+    with gr.Column(visible=False, elem_id="train-card") as ui.card_box:
+        ui.card = gr.Markdown(elem_id="train-card-text")
+        with gr.Row():
+            ui.card_try = gr.Button("Try it in the Playground", variant="primary", elem_id="card-try")
+            ui.card_download = gr.Button("Download the model (zip)", elem_id="card-download")
+            ui.card_push = gr.Button("Push to the Hub", elem_id="card-push")
+        ui.card_zip = gr.File(label="Model zip", visible=False, interactive=False, elem_id="card-zip")
+        ui.card_code = gr.Code(language="python", label="Use it in Python", interactive=False, elem_id="card-code")
     ui.summary = gr.Dataframe(label="Before → after (validation)", interactive=False, elem_id="train-summary")
     ui.folder = gr.Markdown(elem_id="train-folder")
     ui.log = gr.Textbox(label="Log (last lines)", lines=8, max_lines=12, interactive=False, elem_id="train-log", autoscroll=True)
@@ -253,6 +285,8 @@ def build(form: Form) -> SimpleNamespace:
 
 
 def outputs(ui: SimpleNamespace) -> Outputs:
-    """The Train tab's outputs by name: the run folder, the timer, the version seen, and what `render` shows.
-    Their order is the order the API returns them in (run_dir and seen are states and not returned)."""
-    return Outputs(run_dir=ui.run_dir, timer=ui.timer, seen=ui.seen, **{name: getattr(ui, name) for name in SHOWN})
+    """The Train tab's outputs by name: the run folder, the timer, the version seen, the model of a run seen to
+    end, and what `render` shows. Their order is the order the API returns them in (states are not returned)."""
+    return Outputs(
+        run_dir=ui.run_dir, timer=ui.timer, seen=ui.seen, ended=ui.ended, **{name: getattr(ui, name) for name in SHOWN}
+    )
