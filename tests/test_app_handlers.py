@@ -107,8 +107,8 @@ def test_model_facts_and_token_lengths_against_the_models_limit(built, tmp_path,
     assert "32-dimensional" in facts and "pooling mean" in facts
     values = dict(values) | {form.components["data_path"]: str(path), form.components["model"]: tiny_model}
     text = data_tab.check(form, values)  # the "Check data" button
-    assert "**Token lengths** (36 texts) median" in text  # 18 training rows of two texts; 2 rows held out
-    assert "longer than “Max sequence length” (Model & trainer tab) 64" in text  # the tiny model takes 64 tokens at most
+    assert "of 36 texts" in text and "Token lengths: median" in text  # 18 training rows of two texts; 2 held out
+    assert "longer than “Max sequence length” (Model & trainer tab) 64 tokens" in text  # the tiny model's limit
 
 
 def test_a_model_that_cannot_be_fetched_leaves_the_report_without_token_lengths(built, tmp_path):
@@ -122,7 +122,11 @@ def test_a_model_that_cannot_be_fetched_leaves_the_report_without_token_lengths(
 def test_the_trainer_type_decides_roles_and_losses():
     triplet = data_tab.role_updates("triplet", None, None)
     assert [triplet[r]["visible"] for r in ROLES] == [True, True, True, False]
-    assert triplet["sentence3"]["label"] == "sentence3 (negative)"
+    assert [triplet[r]["label"] for r in ROLES[:3]] == ["Anchor", "Positive", "Negative"]  # what the column means
+    assert [data_tab.role_updates("pair_score", None, None)[r]["label"] for r in ("sentence1", "target")] == [
+        "First text",
+        "Similarity score",
+    ]
     single = data_tab.role_updates("single_class", None, None)
     assert [single[r]["visible"] for r in ROLES] == [True, False, False, True]
     loss = model_tab.loss_update("pair_class", "CoSENTLoss")

@@ -169,7 +169,9 @@ def test_data_report_text_names_drops_scaling_and_token_lengths():
     text = report_markdown(report)
     for needle in ("dropped 1 train rows: empty sentence1 ('a')", "range 0–5", "from 0-5 to 0-1", "2 training rows repeat"):
         assert needle in text
-    assert "1 (11.1%) longer than max_seq_length 128" in text
+    assert "1 of 9 texts (11.1%) are longer than max_seq_length 128 tokens" in text
+    details = text[text.index("<details>") :]  # the percentiles are detail, collapsed on the page
+    assert "90% of texts up to 20" in details and "longest 200" in details
 
 
 def test_data_report_text_summarises_many_classes_and_says_how_pairs_were_made(shared_data):

@@ -89,7 +89,7 @@ def test_upload_train_watch_and_stop_a_second_run_in_the_browser(page, tiny_mode
     seen.add(loss_points(page))
     assert len({n for n in seen if n > 0}) >= 2, f"the loss plot never gained points while training: {sorted(seen)}"
     assert "finished" in page.inner_text("#train-status")
-    page.wait_for_function("() => document.querySelector('#train-summary').innerText.includes('valid_spearman_cosine')")
+    page.wait_for_function("() => document.querySelector('#train-summary').innerText.includes('Spearman (cosine) ★ main')")
 
     # the result card: which model was saved, its figure before -> after in words, and what to do next
     page.wait_for_selector("#train-card-text >> text=Your model")

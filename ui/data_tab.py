@@ -46,6 +46,16 @@ def _choices(columns) -> list[tuple[str, str]]:
     return [("— none —", NONE)] + [(str(c), str(c)) for c in columns]
 
 
+PLAIN_ROLES = {"sentence1": "first text", "sentence2": "second text", "sentence3": "third text", "target": "score or label"}
+
+
+def role_label(role: str, meaning: str | None, *, optional: bool = False) -> str:
+    """A role as the page names it: what its column means ("Anchor", "Similarity score"), never `sentence1`."""
+    words = meaning if meaning and meaning != role else PLAIN_ROLES[role]
+    words = words.removeprefix("a ").removeprefix("an ")
+    return words[:1].upper() + words[1:] + (" (optional)" if optional else "")
+
+
 def role_updates(trainer: str | None, columns: list[str] | None, suggested: dict[str, str | None] | None) -> dict:
     """{role: dropdown update} for the four roles: the recipe's meaning as label, hidden when the trainer has no such role.
 
@@ -56,11 +66,8 @@ def role_updates(trainer: str | None, columns: list[str] | None, suggested: dict
     for role in ROLES:
         meaning = recipe.meaning(role) if recipe else None
         visible = recipe is None or meaning is not None
-        if recipe is not None and role in recipe.optional_roles:
-            label = f"{role} ({meaning}, optional)"
-        else:
-            label = f"{role} ({meaning})" if meaning and meaning != role else role
-        update: dict = {"label": label, "visible": visible}
+        update: dict = {"label": role_label(role, meaning, optional=bool(recipe) and role in recipe.optional_roles)}
+        update["visible"] = visible
         if columns is not None:
             update["choices"] = _choices(columns)
         if suggested is not None:
@@ -113,6 +120,7 @@ def _shown(data_path: str) -> dict:
         "data_path": data_path,
         "summary": opened["summary"],
         "preview": opened["preview"],
+        "preview_box": gr.Column(visible=True),
         "trainer": gr.update(value=opened["trainer"]),
         "roles": role_updates(opened["trainer"], columns, opened["roles"]),
         **{name: gr.update(choices=_choices(columns), value=guess) for name, guess in guesses.items()},
@@ -267,14 +275,20 @@ def build(form: Form) -> SimpleNamespace:
                 )
                 ui.hub_load = gr.Button("Load", elem_id="data-hub-load", scale=1)
             ui.example = gr.Dropdown(list(EXAMPLES), value=None, label="or a bundled example", elem_id="data-example")
-    ui.summary = gr.Markdown(elem_id="data-summary")
-    ui.preview = gr.Dataframe(label="First rows", interactive=False, elem_id="data-preview", max_height=320, wrap=True)
+    ui.summary = gr.Markdown(
+        "No table yet: upload one, type a Hub dataset id, or pick a bundled example to see its first rows here.",
+        elem_id="data-summary",
+    )
+    with gr.Column(visible=False, elem_id="data-preview-box") as ui.preview_box:  # shown with the first table
+        ui.preview = gr.Dataframe(label="First rows", interactive=False, elem_id="data-preview", max_height=320, wrap=True)
     gr.Markdown("**Roles**: which column plays which part (pre-filled by suggestion; change them if they are wrong).")
     with gr.Row():
         ui.roles = {
             role: form.add(
                 ROLE_FIELDS[role],
-                gr.Dropdown(_choices([]), value=NONE, label=role, elem_id=f"role-{role}", allow_custom_value=True),
+                gr.Dropdown(
+                    _choices([]), value=NONE, label=role_label(role, None), elem_id=f"role-{role}", allow_custom_value=True
+                ),
             )
             for role in ROLES
         }

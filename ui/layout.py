@@ -86,6 +86,7 @@ def _wire_data(form: Form, data, model) -> None:
         data_path=data.data_path,
         summary=data.summary,
         preview=data.preview,
+        preview_box=data.preview_box,
         trainer=model.trainer,
         roles=data.roles,
         nli_premise=data.nli_premise,
@@ -180,7 +181,7 @@ def _wire_model(form: Form, data, model) -> None:
         form.inputs,
         [model.yaml, model.command, model.torchrun],
         api_name="show_config",
-    )
+    ).success(lambda: gr.Column(visible=True), None, model.config_box, api_visibility="undocumented")
     model.yaml_file.upload(
         lambda path: model_tab.load_yaml(form, path),
         model.yaml_file,

@@ -123,6 +123,7 @@ def loss_update(trainer: str | None, loss: str | None, classes: int | None = Non
 
 @friendly
 def show_config(form: Form, values: dict) -> tuple[str, str, str]:
+    """config.yaml and the console commands of the form's settings (their panes appear with them, ui.layout)."""
     config = form.config(values).check()
     out = commands(config)
     return out["yaml"], out["train"], out["torchrun"]
@@ -175,9 +176,10 @@ def build(form: Form) -> SimpleNamespace:
         ui.yaml_file = gr.File(
             label="Load a YAML config", file_types=[".yaml", ".yml"], type="filepath", elem_id="config-file", height=100
         )
-    ui.yaml = gr.Code(label="config.yaml", language="yaml", elem_id="config-yaml")
-    ui.command = gr.Code(label="Train from the console", language="shell", elem_id="config-command")
-    ui.torchrun = gr.Code(label="… on every GPU of the machine (torchrun, DDP)", language="shell", elem_id="config-torchrun")
+    with gr.Column(visible=False, elem_id="config-box") as ui.config_box:  # shown by "Show config & command"
+        ui.yaml = gr.Code(label="config.yaml", language="yaml", elem_id="config-yaml")
+        ui.command = gr.Code(label="Train from the console", language="shell", elem_id="config-command")
+        ui.torchrun = gr.Code(label="… on every GPU of the machine (torchrun, DDP)", language="shell", elem_id="config-torchrun")
     return ui
 
 

@@ -14,14 +14,41 @@ import json
 
 from core.recipes import METRIC_LABELS
 
-__all__ = ["BASE_KEPT_STAR", "LAYOUT", "SAVED_STAR", "figure_json", "loss_figure", "metric_figure", "metric_title"]
+__all__ = [
+    "BASE_KEPT_STAR",
+    "LAYOUT",
+    "SAVED_STAR",
+    "figure_json",
+    "loss_figure",
+    "metric_figure",
+    "metric_title",
+    "readable_metric",
+]
 
 LAYOUT = {
     "height": 320,
-    "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
+    "margin": {"l": 60, "r": 20, "t": 70, "b": 50},
     "template": "plotly_white",
-    "legend": {"orientation": "h"},
+    # above the plot, right-aligned under the title's line: it never covers the step axis or the curves
+    "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
 }
+
+
+WORDS = {"spearman": "Spearman", "pearson": "Pearson", "average_precision": "average precision", "f1": "F1"}
+
+
+def readable_metric(key: str) -> str:
+    """An evaluator's key as a person reads it: `valid_cosine_ndcg@10` -> `ndcg@10 (cosine)`,
+    `valid_spearman_cosine` -> `Spearman (cosine)`, `valid_dim_64_cosine_accuracy` -> `accuracy (cosine, dim 64)`."""
+    name, notes = key.removeprefix("valid_"), []
+    if name.startswith("dim_"):
+        dim, _, name = name.removeprefix("dim_").partition("_")
+        notes.append(f"dim {dim}")
+    if "cosine" in name.split("_"):
+        name = "_".join(part for part in name.split("_") if part != "cosine")
+        notes.insert(0, "cosine")
+    name = WORDS.get(name, name.replace("_", " "))
+    return name + (f" ({', '.join(notes)})" if notes else "")
 
 
 def metric_title(primary_key: str | None, fallback: str | None = None) -> str:
@@ -42,8 +69,31 @@ def _template() -> dict:
     return json.loads(json.dumps(pio.templates[LAYOUT["template"]].to_plotly_json(), cls=PlotlyJSONEncoder))
 
 
-def _layout(title: str) -> dict:
-    return {**LAYOUT, "template": _template(), "title": {"text": title}, "xaxis": {"title": {"text": "step"}}}
+def _layout(title: str, y_title: str) -> dict:
+    return {
+        **LAYOUT,
+        "template": _template(),
+        "title": {"text": title},
+        "xaxis": {"title": {"text": "optimizer step"}},
+        "yaxis": {"title": {"text": y_title}},
+    }
+
+
+MIN_SPAN = 0.1  # a metric axis spans at least this much, so that a change of 0.01 does not look like a cliff
+
+
+def metric_range(values: list[float], baseline: float | None) -> list[float]:
+    """The y range of a metric plot: every value and the baseline, at least MIN_SPAN wide, within [-1, 1] plus a
+    margin for the markers (every metric the studio reports lies in [-1, 1], most in [0, 1])."""
+    shown = [v for v in [*values, baseline] if v is not None]
+    if not shown:
+        return [0.0, 1.0]
+    low, high = min(shown), max(shown)
+    pad = max((MIN_SPAN - (high - low)) / 2, 0.0) + 0.01
+    low, high = low - pad, high + pad
+    if high > 1.02:
+        low, high = low - (high - 1.02), 1.02
+    return [max(low, -1.02), high]
 
 
 def _line(x, y, name: str, **style) -> dict:
@@ -57,7 +107,7 @@ def loss_figure(series: dict) -> dict:
             _line(series["step"], series["loss"], "loss", mode="lines+markers", opacity=0.35, marker={"size": 4}),
             _line(series["step"], series["smoothed"], "smoothed", mode="lines", line={"width": 3}),
         ],
-        "layout": _layout("Training loss"),
+        "layout": _layout("Training loss", "loss"),
     }
 
 
@@ -74,7 +124,9 @@ def metric_figure(series: dict, title: str, baseline: float | None) -> dict:
         step, value = series["final"]
         name = f"saved model: {BASE_KEPT_STAR}" if series.get("kept_base") else "saved model"
         data.append(_line([step], [value], name, mode="markers", marker=SAVED_STAR))
-    layout = _layout(f"Validation {title}")
+    layout = _layout(f"Validation {title}", title)
+    finals = [series["final"][1]] if series.get("final") else []
+    layout["yaxis"]["range"] = metric_range([*series["value"], *finals], baseline)
     if baseline is not None:
         line = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": baseline, "y1": baseline}
         layout["shapes"] = [{**line, "line": {"dash": "dash", "color": "gray"}}]

@@ -22,7 +22,7 @@ from core.runs.progress import format_seconds, metric_series
 from core.visitors import Visitor
 from ui.errors import friendly
 from ui.form import Form
-from ui.plots import BASE_KEPT_STAR, LAYOUT, SAVED_STAR
+from ui.plots import BASE_KEPT_STAR, LAYOUT, SAVED_STAR, metric_range, metric_title
 from ui.visitor import visitor
 
 __all__ = ["build", "curves", "delete", "download", "open_in_playground", "runs_table"]
@@ -72,23 +72,40 @@ def disk_note() -> str:
     return line
 
 
+COLOURS = ("#4f46e5", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2")  # one per run, its star the same
+
+
 @friendly
 def curves(names: list[str] | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> go.Figure | None:
     """The primary metric of each selected run over its steps, overlaid (step 0 is each baseline), and each saved
     model's figure (a star: the base model's when do no harm kept it)."""
     if not names:
         return None
+    from plotly.subplots import make_subplots
+
     who = visitor(request, profile)
     folders = [own_run(name, who, "read") for name in names]
-    fig = go.Figure(layout={**LAYOUT, "title": "Validation metric by step", "xaxis_title": "step"})
-    for name, folder in zip(names, folders, strict=True):
+    statuses = [folder.read_status() or {} for folder in folders]
+    metrics = [metric_title(status.get("primary_key"), status.get("primary_metric")) for status in statuses]
+    axes = list(dict.fromkeys(metrics))  # one plot per metric: Spearman and ndcg@10 never share an axis
+    fig = make_subplots(rows=len(axes), cols=1, subplot_titles=axes, vertical_spacing=0.18 if len(axes) > 1 else 0.1)
+    fig.update_layout(**(LAYOUT | {"height": LAYOUT["height"] * len(axes)}), title="Validation metric by step")
+    values: dict[str, list[float]] = {metric: [] for metric in axes}
+    for index, (name, folder, metric) in enumerate(zip(names, folders, metrics, strict=True)):
+        row, colour = axes.index(metric) + 1, COLOURS[index % len(COLOURS)]
         series = metric_series(folder.read_metrics())
-        metric = (folder.read_status() or {}).get("primary_metric") or "metric"
-        fig.add_scatter(x=series["step"], y=series["value"], mode="lines+markers", name=f"{name} ({metric})")
-        if series["final"]:  # the saved model's figure, as on the Train tab: a star
+        fig.add_scatter(
+            x=series["step"], y=series["value"], mode="lines+markers", name=name, line={"color": colour}, row=row, col=1
+        )
+        if series["final"]:  # the saved model's figure, as on the Train tab: a star in the run's colour
             step, value = series["final"]
             saved = BASE_KEPT_STAR if series["kept_base"] else "saved model"
-            fig.add_scatter(x=[step], y=[value], mode="markers", marker=SAVED_STAR, name=f"{name}: {saved}")
+            marker = {**SAVED_STAR, "color": colour}
+            fig.add_scatter(x=[step], y=[value], mode="markers", marker=marker, name=f"{name}: {saved}", row=row, col=1)
+        values[metric] += [*series["value"], *([series["final"][1]] if series["final"] else [])]
+    for row, metric in enumerate(axes, start=1):
+        fig.update_yaxes(title_text=metric, range=metric_range(values[metric], None), row=row, col=1)
+    fig.update_xaxes(title_text="optimizer step")
     return fig
 
 

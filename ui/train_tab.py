@@ -29,7 +29,7 @@ from core.visitors import Visitor, check_owner, may_see
 from ui.errors import friendly
 from ui.form import Form
 from ui.outputs import Outputs
-from ui.plots import figure_json, loss_figure, metric_figure, metric_title
+from ui.plots import figure_json, loss_figure, metric_figure, metric_title, readable_metric
 from ui.result_card import card_text, python_lines
 from ui.visitor import visitor
 
@@ -58,8 +58,8 @@ def _snapshot(run_dir: str) -> dict | None:
 
 # what render names; the result card (card_box, card, card_code) shows once the run has ended with a saved model
 CARD = ("card_box", "card", "card_code", "card_zip")
-SHOWN = ("status", "progress", "loss_plot", "metric_plot", "log", "summary", "folder", *CARD)
-STEADY = ("loss_plot", "metric_plot", "log", "summary", "folder", *CARD)  # change only with the run's files
+SHOWN = ("status", "progress", "loss_plot", "metric_plot", "log", "summary", "folder", "run_box", *CARD)
+STEADY = ("loss_plot", "metric_plot", "log", "summary", "folder", "run_box", *CARD)  # change only with the run's files
 
 
 def render(run_dir: str | None) -> dict:
@@ -77,7 +77,7 @@ def _render(run_dir: str | None) -> tuple[tuple, dict]:
     """(version of the run's files, what render shows); the version changes when plots, log or summary may."""
     if not run_dir:
         empty = dict.fromkeys(SHOWN) | {"status": "No run yet: set up data and model, then press Start.", "progress": _bar(None)}
-        return (None,), empty | {"log": "", "folder": "", **_card(None, None)}
+        return (None,), empty | {"log": "", "folder": "", "run_box": gr.Column(visible=False), **_card(None, None)}
     folder = RunFolder(run_dir)
     snap = _snapshot(run_dir) or {"state": "queued"}
     state = snap.get("state", "queued")
@@ -94,7 +94,8 @@ def _render(run_dir: str | None) -> tuple[tuple, dict]:
     where = f"Run folder: `{folder.path.resolve()}`" + (
         f" · model in `{folder.model_dir.name}/`" if folder.model_dir.is_dir() else ""
     )
-    return version, {"status": status, "progress": _bar(snap), **drawn, "folder": where, **_card(snap, folder)}
+    shown = {"status": status, "progress": _bar(snap), **drawn, "folder": where, "run_box": gr.Column(visible=True)}
+    return version, shown | _card(snap, folder)
 
 
 def _card(snap: dict | None, folder: RunFolder | None) -> dict:
@@ -132,7 +133,10 @@ def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_k
     log = folder.log_tail(LOG_LINES)
     table = None
     if state in TERMINAL_STATES:
-        rows = before_after(events, primary_key)
+        rows = [  # readable names; the main metric (first) is marked
+            row | {"metric": readable_metric(row["metric"]) + (" ★ main" if row["metric"] == primary_key else "")}
+            for row in before_after(events, primary_key)
+        ]
         table = pd.DataFrame(rows).round(4) if rows else None
     return {"loss_plot": loss_plot, "metric_plot": metric_plot, "log": log, "summary": table}
 
@@ -267,10 +271,7 @@ def build(form: Form) -> SimpleNamespace:
         ui.stop = gr.Button("Stop", variant="stop", elem_id="train-stop")
     ui.status = gr.Markdown("No run yet: set up data and model, then press Start.", elem_id="train-status")
     ui.progress = gr.HTML(_bar(None), elem_id="train-progress")
-    with gr.Row():
-        ui.loss_plot = gr.Plot(label="Training loss", elem_id="loss-plot")
-        ui.metric_plot = gr.Plot(label="Validation metric", elem_id="metric-plot")
-    with gr.Column(visible=False, elem_id="train-card") as ui.card_box:
+    with gr.Column(visible=False, elem_id="train-card") as ui.card_box:  # the result card: shown when a run has ended
         ui.card = gr.Markdown(elem_id="train-card-text")
         with gr.Row():
             ui.card_try = gr.Button("Try it in the Playground", variant="primary", elem_id="card-try")
@@ -278,9 +279,16 @@ def build(form: Form) -> SimpleNamespace:
             ui.card_push = gr.Button("Push to the Hub", elem_id="card-push")
         ui.card_zip = gr.File(label="Model zip", visible=False, interactive=False, elem_id="card-zip")
         ui.card_code = gr.Code(language="python", label="Use it in Python", interactive=False, elem_id="card-code")
-    ui.summary = gr.Dataframe(label="Before → after (validation)", interactive=False, elem_id="train-summary")
-    ui.folder = gr.Markdown(elem_id="train-folder")
-    ui.log = gr.Textbox(label="Log (last lines)", lines=8, max_lines=12, interactive=False, elem_id="train-log", autoscroll=True)
+    with gr.Column(visible=False, elem_id="train-run") as ui.run_box:  # plots, table, folder and log: shown with a run
+        with gr.Row():
+            ui.loss_plot = gr.Plot(label="Training loss", elem_id="loss-plot")
+            ui.metric_plot = gr.Plot(label="Validation metric", elem_id="metric-plot")
+        ui.summary = gr.Dataframe(label="Before → after (validation)", interactive=False, elem_id="train-summary")
+        ui.folder = gr.Markdown(elem_id="train-folder")
+        # as tall as the tail it shows, so the newest line (the run's end) is always in sight
+        ui.log = gr.Textbox(
+            label="Log (last lines)", lines=8, max_lines=LOG_LINES, interactive=False, elem_id="train-log", autoscroll=True
+        )
     return ui
 
 

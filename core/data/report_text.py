@@ -98,15 +98,20 @@ def report_markdown(report: dict) -> str:
     lines.append(f"**Duplicates** {report.get('duplicates', 0):,} training rows repeat an earlier row")
     if report.get("max_samples"):
         lines.append(f"**Max samples** {report['max_samples']}")
+    details = []  # for the curious: collapsed on the page
     tokens = report.get("token_lengths")
     if tokens and tokens.get("texts"):
         share = tokens["truncated_fraction"] * 100
         lines.append(
-            f"**Token lengths** ({tokens['texts']:,} texts) median {tokens['p50']}, p90 {tokens['p90']}, p95 {tokens['p95']}, "
-            f"p99 {tokens['p99']}, max {tokens['max']}; {tokens['truncated']:,} ({share:.1f}%) longer than "
-            f"max_seq_length {tokens['max_seq_length']} and will be cut"
+            f"**Long texts** {tokens['truncated']:,} of {tokens['texts']:,} texts ({share:.1f}%) are longer than "
+            f"max_seq_length {tokens['max_seq_length']} tokens and will be cut"
+        )
+        details.append(
+            f"Token lengths: median {tokens['p50']}, 90% of texts up to {tokens['p90']}, 95% up to {tokens['p95']}, "
+            f"99% up to {tokens['p99']}, longest {tokens['max']}"
         )
     elif report.get("token_lengths_note"):
         lines.append(f"**Token lengths** {report['token_lengths_note']}")
-    lines.append(f"_{report.get('column_order', '')}_")
+    details.append(report.get("column_order", ""))
+    lines.append("<details><summary>Details</summary>\n\n" + "\n\n".join(d for d in details if d) + "\n\n</details>")
     return "\n\n".join(lines)
