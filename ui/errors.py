@@ -27,6 +27,7 @@ from ui.words import on_page
 __all__ = ["friendly", "from_page", "refused"]
 
 logger = logging.getLogger("sbert_studio.ui")
+NOT_READY = "Not ready to train"  # core.training.data_check.not_ready's heading
 PAGE_ROUTE = "/queue/join"  # the route a browser's events come through (gradio_client's too, marked as api)
 
 
@@ -49,7 +50,10 @@ def refused(message: str, *, note: str | None = None):
         raise gr.Error(message, print_exception=False)
     message = on_page(message)
     gr.Warning(message)
-    return {note: f"**Not done:** {message}"} if note else gr.skip()
+    if not note:
+        return gr.skip()
+    head, _, rest = message.partition(": ")  # a message that says what it is keeps its own heading
+    return {note: f"**{head}:** {rest}" if head == NOT_READY else f"**Not done:** {message}"}
 
 
 def friendly(fn=None, *, note: str | None = None):

@@ -117,7 +117,8 @@ def build() -> SimpleNamespace:
     ui.result = gr.Markdown(elem_id="hub-result")
     with gr.Row():
         ui.zip_button = gr.Button("Download the model (zip)", elem_id="hub-zip-run")
-        ui.zip = gr.File(label="Model zip", elem_id="hub-zip", height=80)
+        with gr.Column(visible=False) as ui.zip_box:  # shown with the first zip
+            ui.zip = gr.File(label="Model zip", elem_id="hub-zip", height=80)
     return ui
 
 
@@ -137,4 +138,7 @@ def wire(ui: SimpleNamespace) -> None:
     ui.run.change(run_note, ui.run, ui.run_note, api_visibility="undocumented")
     ui.fill.click(fill_repo_id, [ui.run, ui.token], ui.repo, api_visibility="undocumented")
     ui.push.click(push, [ui.run, ui.token, ui.repo, ui.private, ui.exist_ok, ui.message], ui.result, api_name="push")
-    ui.zip_button.click(runs_tab.download, ui.run, ui.zip, api_visibility="undocumented")  # the Runs tab's zip
+    ui.zip_button.click(runs_tab.download, ui.run, ui.zip, api_visibility="undocumented").success(  # the Runs tab's zip
+        lambda: gr.Column(visible=True), None, ui.zip_box, api_visibility="undocumented"
+    )
+    ui.run.change(lambda: (None, gr.Column(visible=False)), None, [ui.zip, ui.zip_box], api_visibility="undocumented")

@@ -88,7 +88,8 @@ def curves(names: list[str] | None, request: gr.Request = None, profile: gr.OAut
     statuses = [folder.read_status() or {} for folder in folders]
     metrics = [metric_title(status.get("primary_key"), status.get("primary_metric")) for status in statuses]
     axes = list(dict.fromkeys(metrics))  # one plot per metric: Spearman and ndcg@10 never share an axis
-    fig = make_subplots(rows=len(axes), cols=1, subplot_titles=axes, vertical_spacing=0.18 if len(axes) > 1 else 0.1)
+    titles = axes if len(axes) > 1 else None  # one metric: its y axis names it
+    fig = make_subplots(rows=len(axes), cols=1, subplot_titles=titles, vertical_spacing=0.18 if len(axes) > 1 else 0.1)
     fig.update_layout(**(LAYOUT | {"height": LAYOUT["height"] * len(axes)}), title="Validation metric by step")
     values: dict[str, list[float]] = {metric: [] for metric in axes}
     for index, (name, folder, metric) in enumerate(zip(names, folders, metrics, strict=True)):
@@ -197,7 +198,8 @@ def build() -> SimpleNamespace:
     with gr.Row():
         ui.confirm = gr.Checkbox(False, label="Yes, delete it", elem_id="runs-delete-confirm")
         ui.delete = gr.Button("Delete run", variant="stop", elem_id="runs-delete")
-    ui.zip = gr.File(label="Model zip", elem_id="runs-zip", height=80)
+    with gr.Column(visible=False) as ui.zip_box:  # shown with the first zip
+        ui.zip = gr.File(label="Model zip", elem_id="runs-zip", height=80)
     ui.disk = gr.Markdown(disk_note(), elem_id="runs-disk")
     return ui
 
@@ -212,7 +214,11 @@ def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> N
 
     ui.load.click(load_config_of, ui.pick, list(form.components.values()), api_visibility="undocumented")
     ui.open.click(open_in_playground, ui.pick, [playground.model, playground.base, tabs], api_visibility="undocumented")
-    ui.download.click(download, ui.pick, ui.zip, api_name="download_model")
+    ui.download.click(download, ui.pick, ui.zip, api_name="download_model").success(
+        lambda: gr.Column(visible=True), None, ui.zip_box, api_visibility="undocumented"
+    )
+    # the zip shown is the picked run's: another pick hides it
+    ui.pick.change(lambda: (None, gr.Column(visible=False)), None, [ui.zip, ui.zip_box], api_visibility="undocumented")
     from ui.train_tab import outputs
 
     resumed = outputs(train).extended(tabs=tabs)

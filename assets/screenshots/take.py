@@ -1,5 +1,6 @@
-"""Take the README's screenshots: the bundled pair_score example, all-MiniLM-L6-v2, three epochs (a real run),
-then the Runs tab and the run opened in the Playground.
+"""Take the README's screenshots: every tab cold (`cold-<tab>.png`), Start refused with no data, then the bundled
+pair_score example, all-MiniLM-L6-v2, three epochs (a real run) with its result card, the Runs tab, and the run
+opened in the Playground from the card.
 
 .venv/bin/python assets/screenshots/take.py     # needs /usr/bin/chromium (see .ci/run)
 """
@@ -28,6 +29,16 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(120_000)
         page.goto(url)
+        for name in TABS:  # a cold page: each tab says what will appear and how
+            tab(page, name)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(HERE / f"cold-{name.lower()}.png"), full_page=True)
+        tab(page, "Train")
+        page.click("#train-start")  # no data yet: refused, in the form's words
+        page.wait_for_selector("#train-status >> text=Not ready to train")
+        page.screenshot(path=str(HERE / "train-refused.png"), full_page=True)
+        page.locator("[data-testid='toast-body'] button").first.click()
+        tab(page, "Data")
         page.click("#data-example input")
         page.get_by_role("option", name=re.compile("pair_score")).click()
         page.wait_for_selector("#data-report >> text=CoSENTLoss")
@@ -39,11 +50,12 @@ def main() -> None:
         page.wait_for_selector("#config-command >> text=sbert-studio train")
         page.screenshot(path=str(HERE / "model.png"), full_page=True)
         tab(page, "Data")
-        page.wait_for_selector("#data-report >> text=Token lengths")
+        page.wait_for_selector("#data-report >> text=Long texts")
         page.screenshot(path=str(HERE / "data.png"), full_page=True)
         tab(page, "Train")
         page.click("#train-start")
         page.wait_for_function("() => document.querySelector('#train-progress .studio-progress').dataset.state === 'finished'")
+        page.wait_for_selector("#train-card-text >> text=Your model")
         page.wait_for_timeout(1500)
         page.screenshot(path=str(HERE / "train.png"), full_page=True)
         tab(page, "Runs")
@@ -53,7 +65,8 @@ def main() -> None:
         page.wait_for_selector("#runs-curves .js-plotly-plot")
         page.click("#runs-table")  # close the dropdown
         page.screenshot(path=str(HERE / "runs.png"), full_page=True)
-        page.click("#runs-open")
+        tab(page, "Train")
+        page.click("#card-try")  # the result card hands the run to the Playground
         page.wait_for_function("() => document.querySelector('#pg-base input')?.value?.includes('MiniLM')")
         page.click("#pg-similarity-run")
         page.wait_for_selector("#pg-similarity >> text=picked model")
@@ -67,6 +80,9 @@ def main() -> None:
         page.wait_for_timeout(1000)
         page.screenshot(path=str(HERE / "playground.png"), full_page=True)
         browser.close()
+
+
+TABS = ("Data", "Model", "Train", "Playground", "Runs", "Hub")
 
 
 def tab(page, name: str) -> None:
