@@ -73,7 +73,7 @@ def test_a_run_of_a_model_with_its_own_code_records_it_and_the_playground_and_th
 
     from core.inference import cache
     from core.training.job import TrainingJob
-    from ui import playground_tab
+    from ui import data_tab, playground_tab
 
     model = build_tiny_remote_code_model(tmp_path / "custom")
     data = write_csv(tmp_path / "pairs.csv", *rows_for("pair", 40))
@@ -87,6 +87,11 @@ def test_a_run_of_a_model_with_its_own_code_records_it_and_the_playground_and_th
     assert type(cache.peek_model(str(run / "model"))[0].auto_model).__name__ == "TinyCustomModel"
     hub_tab.push("custom-run", TOKEN, "alice/custom-run", True, False, "")  # uploaded as it is, never loaded
     assert {"tiny_custom.py", "config.json", "model.safetensors"} <= set(hub.repos["alice/custom-run"])
+    # the Data tab's mining recipe loads the base model with its code when the Model tab trusts it
+    opened = data_tab.load_upload(str(data))
+    anchor, positive = opened["mine_anchor"]["value"], opened["mine_positive"]["value"]
+    mined = data_tab.make_mined(opened["data_path"], anchor, positive, 1, str(model), True, progress=lambda *a, **k: None)
+    assert mined["trainer"]["value"] == "triplet"
 
 
 @pytest.mark.heavy

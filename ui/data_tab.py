@@ -198,20 +198,25 @@ def make_mined(
     positive: str,
     negatives: float,
     model_ref: str,
+    trust_remote_code: bool = False,
     progress=TQDM_PROGRESS,
     request: gr.Request = None,
     profile: gr.OAuthProfile | None = None,
 ):
-    """(anchor, positive) pairs -> triplets with hard negatives mined by the chosen base model."""
+    """(anchor, positive) pairs -> triplets with hard negatives mined by the chosen base model, with its own code
+    when the Model tab trusts it (on a Space only its admins may: the same gate as a run's)."""
+    from core.config import TrainConfig
     from core.data.hard_negatives import mine_triplets
+    from core.environment import on_space
     from core.inference.cache import cached_model
-    from core.runs.owner import check_model_ref
+    from core.training.admission import confine
 
     who = visitor(request, profile)
     df = _table(data_path, who)
-    check_model_ref(model_ref, who)
+    gated = TrainConfig(data_path=data_path, model=model_ref, trust_remote_code=bool(trust_remote_code))
+    confine(gated, space=on_space(), visitor=who)  # the model's folder is the visitor's, remote code their right
     progress(0.0, desc=f"loading {model_ref}")
-    model = cached_model(model_ref)
+    model = cached_model(model_ref, trust_remote_code=bool(trust_remote_code))
     made, report = mine_triplets(
         df, anchor, positive, model, num_negatives=int(negatives or 1), progress=lambda f, m: progress(f, desc=m)
     )

@@ -131,7 +131,14 @@ def _wire_data(form: Form, data, model) -> None:
     ).success(quiet_report, report_inputs, data.report, api_visibility="undocumented")
     data.mine_make.click(
         made(data_tab.make_mined),
-        [data.data_path, data.mine_anchor, data.mine_positive, data.mine_negatives, model.model],
+        [
+            data.data_path,
+            data.mine_anchor,
+            data.mine_positive,
+            data.mine_negatives,
+            model.model,
+            form.components["trust_remote_code"],
+        ],
         made.targets,
         api_name="mine_hard_negatives",
     ).success(quiet_report, report_inputs, data.report, api_visibility="undocumented")

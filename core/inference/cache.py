@@ -24,9 +24,10 @@ _lock = threading.Lock()
 _models: OrderedDict[tuple[str, int | None], object] = OrderedDict()  # (ref, weights_version) -> model
 
 
-def cached_model(ref: str, *, base_of: str | None = None):
+def cached_model(ref: str, *, base_of: str | None = None, trust_remote_code: bool = False):
     """The SentenceTransformer for `ref`, loaded once and kept among the last `KEEP` used; `base_of`: the run model
-    whose base `ref` is (a run that trusted its model's code loads its base with it too: `needs_remote_code`).
+    whose base `ref` is (a run that trusted its model's code loads its base with it too: `needs_remote_code`);
+    `trust_remote_code`: the person asked for the model's own code (the Model tab's setting, already gated).
 
     Raises:
         ModelError: the model cannot be resolved or loaded (see core.inference.models).
@@ -37,7 +38,8 @@ def cached_model(ref: str, *, base_of: str | None = None):
         if key in _models:
             _models.move_to_end(key)
             return _models[key]
-    model = load_model(ref, trust_remote_code=needs_remote_code(ref, base_of=base_of))  # outside the lock: may take long
+    trust = trust_remote_code or needs_remote_code(ref, base_of=base_of)
+    model = load_model(ref, trust_remote_code=trust)  # outside the lock: may take long
     with _lock:
         for older in [k for k in _models if k[0] == ref]:  # an older version of the same folder
             del _models[older]
