@@ -28,6 +28,7 @@ import os
 import threading
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
 from core.config import TrainConfig
@@ -41,6 +42,7 @@ from core.training.arguments import has_cuda
 from core.training.callback import eval_event
 from core.training.defaults import resolve_defaults
 from core.training.evaluation import build_evaluator
+from core.training.loss_head import restore_head
 from core.training.losses import build_loss
 from core.training.machine import check_machine, resolve_precision
 from core.training.model_setup import RunStopped
@@ -244,6 +246,8 @@ class TrainingJob:
         """Train (from `checkpoint` when resuming), evaluate the final model, do no harm, save."""
         state, recipe = self.state, data.recipe
         trainer = self._trainer(model, loss, evaluator, data, primary_key, resuming=checkpoint is not None)
+        if checkpoint is not None and restore_head(loss, Path(checkpoint)):
+            state.note(f"restored the loss's classifier from {Path(checkpoint).name}")
         state.set_state("training")
         interrupted = False
         try:

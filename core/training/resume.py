@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from core.runs.folder import RunFolder
 from core.runs.state import RunState
+from core.training.loss_head import save_head
 
 __all__ = ["checkpoint_now", "fresh_start_command", "resume_point"]
 
@@ -17,6 +20,7 @@ def checkpoint_now(trainer, state: RunState) -> None:
     """A checkpoint at the current step (model, optimizer, scheduler, state) to resume from after a stop."""
     try:
         trainer._save_checkpoint(trainer.model, trial=None)
+        save_head(trainer.loss, Path(trainer.args.output_dir) / f"checkpoint-{trainer.state.global_step}")
     except Exception as exc:  # resuming then starts from the last evaluation's checkpoint
         state.note(f"no checkpoint at the stop ({type(exc).__name__}: {exc}); resume uses the last evaluation's")
 

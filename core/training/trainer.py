@@ -16,6 +16,7 @@ from core.training import lora
 from core.training.arguments import has_cuda, sampler_for, training_arguments
 from core.training.batching import batches_per_epoch
 from core.training.callback import StudioCallback
+from core.training.loss_head import LossHeadCallback, head_of
 
 __all__ = ["AUTO_EVAL_POINTS", "AUTO_LOG_POINTS", "build_trainer"]
 
@@ -63,6 +64,8 @@ def build_trainer(
         prompts=prompts.for_columns(run_prompts, data.recipe, data.loss, prepared.train.columns),
     )
     callbacks = [StudioCallback(state, folder, stop, primary_key)]
+    if head_of(loss) is not None:  # SoftmaxLoss: its classifier is saved with each checkpoint, for a resume
+        callbacks.append(LossHeadCallback(loss))
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience, config.early_stopping_threshold))
     trainer = SentenceTransformerTrainer(
