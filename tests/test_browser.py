@@ -255,6 +255,14 @@ def start_is_refused(page, runs_root: Path, why: str) -> None:
 
 
 def test_a_newcomer_s_mistakes_each_get_one_message_and_leave_every_control_working(page, runs_root, tmp_path):
+    # a cold page shows no empty boxes: what has no content yet is hidden, and the page says what will appear
+    assert "No table yet" in page.inner_text("#data-summary") and not page.is_visible("#data-preview")
+    open_tab(page, "Model")
+    assert not page.is_visible("#config-yaml")
+    open_tab(page, "Train")
+    assert "No run yet" in page.inner_text("#train-status") and not page.is_visible("#loss-plot")
+    assert not page.is_visible("#train-summary") and not page.is_visible("#train-log")
+
     # Start with no data at all: refused in words that name the tab and field; nothing started
     start_is_refused(page, runs_root, "“Table” (Data tab)")
 
