@@ -144,7 +144,8 @@ def test_show_config_and_loading_it_back_fill_the_same_form(built, tmp_path):
         form.components["epochs"]: 3,
         form.components["matryoshka_dims"]: "32,16",
     }
-    yaml_text, command, torchrun = model_tab.show_config(form, values)
+    shown = model_tab.show_config(form, values)
+    yaml_text, command, torchrun = shown["yaml"], shown["command"], shown["torchrun"]
     assert "matryoshka_dims:\n- 32\n- 16" in yaml_text
     assert command == "sbert-studio train --config config.yaml" and "torchrun" in torchrun
     path = tmp_path / "config.yaml"

@@ -138,7 +138,4 @@ def wire(ui: SimpleNamespace) -> None:
     ui.run.change(run_note, ui.run, ui.run_note, api_visibility="undocumented")
     ui.fill.click(fill_repo_id, [ui.run, ui.token], ui.repo, api_visibility="undocumented")
     ui.push.click(push, [ui.run, ui.token, ui.repo, ui.private, ui.exist_ok, ui.message], ui.result, api_name="push")
-    ui.zip_button.click(runs_tab.download, ui.run, ui.zip, api_visibility="undocumented").success(  # the Runs tab's zip
-        lambda: gr.Column(visible=True), None, ui.zip_box, api_visibility="undocumented"
-    )
-    ui.run.change(lambda: (None, gr.Column(visible=False)), None, [ui.zip, ui.zip_box], api_visibility="undocumented")
+    runs_tab.wire_zip(ui.zip_button, ui.run, ui.zip, ui.zip_box)  # the Runs tab's zip

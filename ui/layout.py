@@ -183,12 +183,11 @@ def _wire_model(form: Form, data, model) -> None:
     model.model_load.click(model_tab.describe_model, model.model, model.model_facts, api_name="model_facts").success(
         _quiet_report(form), form.inputs, data.report, api_visibility="undocumented"
     )
+    # the API returns the three texts (a layout is no API output)
+    configured = Outputs(yaml=model.yaml, command=model.command, torchrun=model.torchrun, config_box=model.config_box)
     model.show.click(
-        lambda values: model_tab.show_config(form, values),
-        form.inputs,
-        [model.yaml, model.command, model.torchrun],
-        api_name="show_config",
-    ).success(lambda: gr.Column(visible=True), None, model.config_box, api_visibility="undocumented")
+        configured(lambda values: model_tab.show_config(form, values)), form.inputs, configured.targets, api_name="show_config"
+    )
     model.yaml_file.upload(
         lambda path: model_tab.load_yaml(form, path),
         model.yaml_file,

@@ -122,11 +122,12 @@ def loss_update(trainer: str | None, loss: str | None, classes: int | None = Non
 
 
 @friendly
-def show_config(form: Form, values: dict) -> tuple[str, str, str]:
-    """config.yaml and the console commands of the form's settings (their panes appear with them, ui.layout)."""
+def show_config(form: Form, values: dict) -> dict:
+    """config.yaml and the console commands of the form's settings, by output name; their panes appear with them
+    (a refused config shows nothing: every output is kept, ui.errors)."""
     config = form.config(values).check()
     out = commands(config)
-    return out["yaml"], out["train"], out["torchrun"]
+    return {"yaml": out["yaml"], "command": out["train"], "torchrun": out["torchrun"], "config_box": gr.Column(visible=True)}
 
 
 def build(form: Form) -> SimpleNamespace:

@@ -22,6 +22,7 @@ from core.runs.progress import format_seconds, metric_series
 from core.visitors import Visitor
 from ui.errors import friendly
 from ui.form import Form
+from ui.outputs import Outputs
 from ui.plots import BASE_KEPT_STAR, LAYOUT, SAVED_STAR, metric_range, metric_title
 from ui.visitor import visitor
 
@@ -176,6 +177,21 @@ def resume(name: str, request: gr.Request = None, profile: gr.OAuthProfile | Non
     }
 
 
+def wire_zip(button, picker, file, box, **api) -> None:
+    """`button` zips the run `picker` names into `file`, whose `box` appears with it (a refused download shows
+    nothing: both outputs are kept, ui.errors); another pick hides the zip, which is not that run's. `api`: the
+    event's api_name (its API returns the zip's path alone: a layout is no API output) or visibility."""
+    zipped = Outputs(zip=file, box=box)
+
+    @zipped
+    @friendly
+    def shown(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+        return {"zip": download.__wrapped__(name, request, profile), "box": gr.Column(visible=True)}
+
+    button.click(shown, picker, zipped.targets, **(api or {"api_visibility": "undocumented"}))
+    picker.change(lambda: (None, gr.Column(visible=False)), None, [file, box], api_visibility="undocumented")
+
+
 def build() -> SimpleNamespace:
     ui = SimpleNamespace()
     with gr.Row():
@@ -214,11 +230,7 @@ def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> N
 
     ui.load.click(load_config_of, ui.pick, list(form.components.values()), api_visibility="undocumented")
     ui.open.click(open_in_playground, ui.pick, [playground.model, playground.base, tabs], api_visibility="undocumented")
-    ui.download.click(download, ui.pick, ui.zip, api_name="download_model").success(
-        lambda: gr.Column(visible=True), None, ui.zip_box, api_visibility="undocumented"
-    )
-    # the zip shown is the picked run's: another pick hides it
-    ui.pick.change(lambda: (None, gr.Column(visible=False)), None, [ui.zip, ui.zip_box], api_visibility="undocumented")
+    wire_zip(ui.download, ui.pick, ui.zip, ui.zip_box, api_name="download_model")
     from ui.train_tab import outputs
 
     resumed = outputs(train).extended(tabs=tabs)
