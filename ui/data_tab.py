@@ -17,7 +17,7 @@ import pandas as pd
 from core.data.roles import suggest_roles, suggest_trainer, suggestion_reason
 from core.data.tables import read_source
 from core.data.workspace import EXAMPLES_DIR, confine_data, keep_file
-from core.errors import DataError, StudioError
+from core.errors import NOT_READY, DataError, StudioError
 from core.recipes import RECIPES, ROLE_FIELDS, ROLES, get_recipe
 from ui.errors import friendly
 from ui.form import NONE, Form
@@ -256,7 +256,7 @@ def check_quietly(form: Form, values: dict, who=None) -> str:
     try:
         return on_page(check.__wrapped__(form, values, load=False, who=who))
     except StudioError as exc:
-        return f"**Not ready to train:** {on_page(str(exc))}"
+        return f"**{NOT_READY}:** {on_page(str(exc))}"
     except Exception as exc:  # a bug; logged with its traceback, shown in one line
         logger.exception("data check failed")
         return f"**The data check failed unexpectedly** ({type(exc).__name__}: {exc}). The app is still running."

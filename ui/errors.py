@@ -21,13 +21,12 @@ import logging
 
 import gradio as gr
 
-from core.errors import StudioError
+from core.errors import NOT_READY, StudioError
 from ui.words import on_page
 
 __all__ = ["friendly", "from_page", "refused"]
 
 logger = logging.getLogger("sbert_studio.ui")
-NOT_READY = "Not ready to train"  # core.training.data_check.not_ready's heading
 PAGE_ROUTE = "/queue/join"  # the route a browser's events come through (gradio_client's too, marked as api)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.errors import NOT_READY
+
 __all__ = ["report_markdown"]
 
 
@@ -39,7 +41,7 @@ def _negatives(info: dict) -> str:
 def _readiness(ready: dict) -> list[str]:
     lines = []
     if ready.get("blockers"):
-        lines.append("**Not ready to train:**\n" + "".join(f"\n- {b}" for b in ready["blockers"]))
+        lines.append(f"**{NOT_READY}:**\n" + "".join(f"\n- {b}" for b in ready["blockers"]))
     if ready.get("warnings"):
         lines.append("**Before you train:**\n" + "".join(f"\n- {w}" for w in ready["warnings"]))
     return lines

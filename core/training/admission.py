@@ -8,7 +8,7 @@ from __future__ import annotations
 from core.config import TrainConfig
 from core.data.workspace import confine_data, confine_split
 from core.environment import runs_root
-from core.errors import ConfigError, DataError
+from core.errors import NOT_READY, ConfigError, DataError
 from core.paths import is_plain_name, shorten
 from core.runs.owner import check_model_ref
 from core.visitors import Visitor
@@ -64,7 +64,7 @@ def check_ready(config: TrainConfig) -> TrainConfig:
     try:
         report = check_data(config, load=False)
     except DataError as exc:
-        raise DataError(f"Not ready to train: {exc}") from None
+        raise DataError(f"{NOT_READY}: {exc}") from None
     why = not_ready(report)
     if why:
         raise DataError(why)

@@ -13,7 +13,7 @@ from core.config import TrainConfig
 from core.data.load import load_training_data
 from core.data.report_text import report_markdown
 from core.data.token_stats import token_lengths
-from core.errors import DataError, StudioError
+from core.errors import NOT_READY, DataError, StudioError
 from core.training.readiness import readiness
 
 __all__ = ["check_data", "check_data_markdown", "not_ready"]
@@ -60,4 +60,4 @@ def check_data_markdown(config: TrainConfig, *, load: bool = True) -> str:
 def not_ready(report: dict) -> str | None:
     """Why a run of this data report cannot start (its readiness blockers, one message), or None when it can."""
     blockers = report.get("readiness", {}).get("blockers")
-    return "Not ready to train: " + "; ".join(blockers) + "." if blockers else None
+    return f"{NOT_READY}: " + "; ".join(blockers) + "." if blockers else None
