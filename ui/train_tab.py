@@ -98,10 +98,15 @@ def _render(run_dir: str | None) -> tuple[tuple, dict]:
     return version, shown | _card(snap, folder)
 
 
+def _ended_with_model(snap: dict | None, folder: RunFolder) -> bool:
+    """The run has ended (finished, or stopped) with a saved model: what the result card and the Playground show."""
+    return bool(snap) and snap.get("state") in ENDED_WITH_MODEL and folder.has_model
+
+
 def _card(snap: dict | None, folder: RunFolder | None) -> dict:
     """The result card's outputs: shown once the run has ended with a saved model (ui.result_card)."""
     no_zip = gr.File(value=None, visible=False)  # a zip made for the run shown before is not this run's
-    if not snap or snap.get("state") not in ENDED_WITH_MODEL or folder is None or not folder.has_model:
+    if folder is None or not _ended_with_model(snap, folder):
         return {"card_box": gr.Column(visible=False), "card": "", "card_code": "", "card_zip": no_zip}
     config = folder.read_config()  # a plain dict, {} when unreadable: the card then names no base model
     base, remote = config.get("model"), bool(config.get("trust_remote_code"))
@@ -244,8 +249,9 @@ def poll(run_dir: str | None, seen: tuple | None = None) -> dict:
         out = {**out, "seen": version}
     if ended:
         out = {**out, "timer": gr.Timer(active=False)}
-        if snap and snap.get("state") in ENDED_WITH_MODEL and RunFolder(run_dir).has_model:
-            out["ended"] = str(RunFolder(run_dir).model_dir)  # the Playground follows it (ui.layout)
+        folder = RunFolder(run_dir) if run_dir else None
+        if folder is not None and _ended_with_model(snap, folder):
+            out["ended"] = str(folder.model_dir)  # the Playground follows it (ui.layout)
     return out
 
 
