@@ -135,31 +135,68 @@ def test_playground_compares_a_finished_run_with_its_base_and_the_runs_tab_delet
     from core.config import TrainConfig
     from core.training.job import TrainingJob
 
+    # a cold page: no run yet, and the Runs and Hub tabs say how one gets there instead of showing empty boxes
+    open_tab(page, "Runs")
+    page.wait_for_selector("#runs-empty >> text=No runs yet")
+    assert not page.is_visible("#runs-table") and not page.is_visible("#runs-curves")
+    open_tab(page, "Hub")
+    page.wait_for_selector("#hub-run-note >> text=No finished run yet")
+
     data = write_csv(tmp_path / "pairs.csv", ["anchor", "positive"], rows_for("pair", 60)[1])
     job = TrainingJob(TrainConfig(data_path=str(data), model=tiny_model, batch_size=8), run_dir=str(runs_root / "demo-run"))
     assert job.run()["state"] == "finished"
+    copy_run(runs_root, "demo-run", "older-run", hours=-1)  # a second run, started an hour earlier
     page.reload()  # the picker lists the runs there are when the page loads
     open_tab(page, "Playground")
     page.wait_for_function("() => document.querySelector('#pg-model input').value.includes('demo-run')")
     page.wait_for_function(f"() => document.querySelector('#pg-base input').value === {tiny_model!r}")
+    assert not page.is_visible("#pg-hits") and not page.is_visible("#pg-map")  # no result before it is asked for
     page.click("#pg-similarity-run")
     page.wait_for_selector("#pg-similarity >> text=picked model")
 
     page.fill("#pg-corpus textarea", "\n".join(f"the dog runs {i}" for i in range(30)) + "\na cat sleeps\nthe car drives")
     page.fill("#pg-query textarea, #pg-query input", "a cat")
     page.click("#pg-search-run")
-    page.wait_for_function("() => document.querySelector('#pg-hits').innerText.includes('moved')")
-    page.wait_for_function("() => document.querySelector('#pg-hits-base').innerText.includes('score')")
+    page.wait_for_function("() => (document.querySelector('#pg-hits')?.innerText || '').includes('moved')")
+    page.wait_for_function("() => (document.querySelector('#pg-hits-base')?.innerText || '').includes('score')")
+    page.click("#pg-map-run")
+    page.wait_for_selector("#pg-map .js-plotly-plot")
+    # results made from other choices do not stay: another corpus hides the hits and the map
+    page.fill("#pg-corpus textarea", "a bird sings\na fish swims\na cat sleeps")
+    page.wait_for_selector("#pg-hits", state="hidden")
+    page.wait_for_selector("#pg-map", state="hidden")
+    assert "picked model" in page.inner_text("#pg-similarity")  # the pair's texts and models did not change
+    page.click("#pg-search-run")
+    page.wait_for_function("() => (document.querySelector('#pg-hits')?.innerText || '').includes('a cat sleeps')")
+    # ... and another model hides every result, the similarity line too
+    page.fill("#pg-base input", str(runs_root / "older-run" / "model"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#pg-hits", state="hidden")
+    page.wait_for_function("() => !document.querySelector('#pg-similarity').innerText.includes('picked model')")
 
+    # the run picked on the Runs tab stays picked across tab switches, and Delete acts on that one
     open_tab(page, "Runs")
-    page.wait_for_function("() => document.querySelector('#runs-table').innerText.includes('demo-run')")
+    page.wait_for_function("() => (document.querySelector('#runs-table')?.innerText || '').includes('older-run')")
+    page.wait_for_function("() => document.querySelector('#runs-pick input').value === 'demo-run'")  # the newest
+    page.click("#runs-pick input")
+    page.get_by_role("option", name="older-run").click()
+    open_tab(page, "Playground")
+    copy_run(runs_root, "demo-run", "newest-run", hours=1)  # meanwhile a newer run appears
+    open_tab(page, "Runs")
+    page.wait_for_function("() => (document.querySelector('#runs-table')?.innerText || '').includes('newest-run')")
+    assert page.input_value("#runs-pick input") == "older-run"  # read again, the list kept the pick
     page.click("#runs-delete")
-    page.wait_for_selector("text=to delete run 'demo-run'")  # not without the confirmation
-    assert (runs_root / "demo-run").is_dir()
-    page.check("#runs-delete-confirm input")
-    page.click("#runs-delete")
-    page.wait_for_function("() => !document.querySelector('#runs-table').innerText.includes('demo-run')")
-    assert not (runs_root / "demo-run").exists()
+    page.wait_for_selector("text=to delete run 'older-run'")  # not without the confirmation
+    assert (runs_root / "older-run").is_dir()
+    left = ["older-run", "newest-run", "demo-run"]  # after a delete the newest is picked
+    while left:
+        name = left.pop(0)
+        page.wait_for_function(f"() => document.querySelector('#runs-pick input').value === {name!r}")
+        page.check("#runs-delete-confirm input")
+        page.click("#runs-delete")
+        page.wait_for_function(f"() => !(document.querySelector('#runs-body')?.innerText || '').includes({name!r})")
+        assert not (runs_root / name).exists() and all((runs_root / other).is_dir() for other in left)
+    page.wait_for_selector("#runs-empty >> text=No runs yet")  # the last one gone: the empty state again
 
 
 def test_two_browsers_one_trains_the_other_is_told_busy_keeps_the_playground_and_sees_only_its_upload(
@@ -217,6 +254,16 @@ def test_two_browsers_one_trains_the_other_is_told_busy_keeps_the_playground_and
         alice.click("#train-stop")
         alice.wait_for_selector("#train-progress .studio-progress[data-state=stopped]")
         browser.close()
+
+
+def copy_run(runs_root: Path, name: str, copy: str, hours: float) -> None:
+    """A copy of a finished run, as if started `hours` later (earlier when negative)."""
+    import json
+    import shutil
+
+    shutil.copytree(runs_root / name, runs_root / copy)
+    status = json.loads((runs_root / copy / "status.json").read_text())
+    (runs_root / copy / "status.json").write_text(json.dumps(status | {"started_at": status["started_at"] + 3600 * hours}))
 
 
 # every element that reads "Error" alone: gradio's badge on an output that entered its error state
@@ -302,4 +349,4 @@ def test_a_newcomer_s_mistakes_each_get_one_message_and_leave_every_control_work
     page.click("#pg-search-run")
     page.wait_for_selector(WARNING_TOAST)
     assert page.evaluate(ERROR_BADGES) == 0
-    assert page.is_visible("#pg-hits") and page.is_visible("#pg-search-run")
+    assert page.is_visible("#pg-search-run") and not page.is_visible("#pg-hits")  # no result, and no empty table

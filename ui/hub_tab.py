@@ -28,6 +28,9 @@ from ui.visitor import visitor
 __all__ = ["build", "fill_repo_id", "push", "wire"]
 
 
+NO_RUNS = "No finished run yet: train one on the **3 · Train** tab, then pick it here."
+
+
 def _runs(who: Visitor | None = None) -> list[str]:
     return [r["run"] for r in list_runs(viewer=who) if r["has_model"] and r["state"] in ("finished", "stopped")]
 
@@ -98,7 +101,7 @@ def build() -> SimpleNamespace:
             runs, value=runs[0] if runs else None, label="Run", elem_id="hub-run", scale=3, allow_custom_value=True
         )  # any name, for API scripts: the owner check guards it
         ui.refresh = gr.Button("Refresh", elem_id="hub-refresh", scale=1)
-    ui.run_note = gr.Markdown(elem_id="hub-run-note")
+    ui.run_note = gr.Markdown("" if runs else NO_RUNS, elem_id="hub-run-note")
     with gr.Row():
         ui.token = gr.Textbox(
             label="Hub token (write access; empty: " + ("your sign-in" if on_space() else "HF_TOKEN") + ")",
@@ -123,9 +126,9 @@ def build() -> SimpleNamespace:
 
 
 def run_note(run: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
-    """The picked run's warning (training did not beat its base model), else nothing."""
+    """The picked run's warning (training did not beat its base model), else nothing; with no run, how to get one."""
     if not run:
-        return ""
+        return NO_RUNS
     try:
         warning = run_warning(str(own_run(run, visitor(request, profile), "read").path))
     except StudioError:
@@ -134,7 +137,9 @@ def run_note(run: str | None, request: gr.Request = None, profile: gr.OAuthProfi
 
 
 def wire(ui: SimpleNamespace) -> None:
-    ui.refresh.click(refresh, ui.run, ui.run, api_visibility="undocumented")
+    ui.refresh.click(refresh, ui.run, ui.run, api_visibility="undocumented").then(
+        run_note, ui.run, ui.run_note, api_visibility="undocumented"
+    )
     ui.run.change(run_note, ui.run, ui.run_note, api_visibility="undocumented")
     ui.fill.click(fill_repo_id, [ui.run, ui.token], ui.repo, api_visibility="undocumented")
     ui.push.click(push, [ui.run, ui.token, ui.repo, ui.private, ui.exist_ok, ui.message], ui.result, api_name="push")

@@ -69,10 +69,11 @@ def build_page() -> SimpleNamespace:
         runs_tab.wire(runs, form, playground, tabs, train)
         hub_tab.wire(hub)
         # the lists of runs are read when their tab opens, so a run that just ended is there; the picked run stays picked
-        hub_tab_item.select(hub_tab.refresh, hub.run, hub.run, api_visibility="undocumented")
-        runs_tab_item.select(
-            runs_tab.refresh, runs.pick, [runs.table, runs.compare, runs.pick], api_visibility="undocumented"
-        ).then(runs_tab.disk_note, None, runs.disk, api_visibility="undocumented")
+        hub_tab_item.select(hub_tab.refresh, hub.run, hub.run, api_visibility="undocumented").then(
+            hub_tab.run_note, hub.run, hub.run_note, api_visibility="undocumented"
+        )
+        listing = [runs.table, runs.compare, runs.pick]
+        runs_tab.listed(runs, runs_tab_item.select(runs_tab.refresh, runs.pick, listing, api_visibility="undocumented"))
         playground_tab_item.select(playground_tab.refresh_choices, None, playground.model, api_visibility="undocumented")
         demo.load(playground_tab.newest_choice, None, playground.model, api_visibility="undocumented").then(
             playground_tab.pick_model, playground.model, playground.base, api_visibility="undocumented"

@@ -9,6 +9,7 @@ work from gradio_client too.
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 
 import gradio as gr
@@ -291,7 +292,7 @@ def build() -> SimpleNamespace:
     with gr.Accordion("Similarity matrix", open=False):
         ui.sentences = gr.Textbox(label="Sentences, one per line", lines=5, elem_id="pg-sentences")
         ui.matrix_button = gr.Button("Draw matrices", elem_id="pg-matrix-run")
-        with gr.Row():
+        with gr.Row(visible=False) as ui.matrix_box:  # results are shown once drawn, hidden when a choice changes
             ui.matrix = gr.Plot(label="Picked model", elem_id="pg-matrix")
             ui.matrix_base = gr.Plot(label="Base model", elem_id="pg-matrix-base")
     with gr.Accordion("Semantic search and embedding map", open=True):
@@ -307,14 +308,36 @@ def build() -> SimpleNamespace:
             ui.query = gr.Textbox(label="Query", elem_id="pg-query", scale=4)
             ui.top_k = gr.Number(5, label="top k", precision=0, minimum=1, maximum=100, elem_id="pg-top-k", scale=1)
         ui.search_button = gr.Button("Search", variant="primary", elem_id="pg-search-run")
-        with gr.Row():
+        with gr.Row(visible=False) as ui.hits_box:
             ui.hits = gr.Dataframe(label="Picked model (rank moved against the base model)", elem_id="pg-hits", wrap=True)
             ui.hits_base = gr.Dataframe(label="Base model", elem_id="pg-hits-base", wrap=True)
         with gr.Row():
             ui.map_colour = gr.Dropdown(["(clusters)"], value="(clusters)", label="colour by", elem_id="pg-map-colour")
             ui.map_button = gr.Button("Draw embedding map", elem_id="pg-map-run")
-        ui.map = gr.Plot(label="Embedding map", elem_id="pg-map")
+        with gr.Column(visible=False) as ui.map_box:
+            ui.map = gr.Plot(label="Embedding map", elem_id="pg-map")
     return ui
+
+
+def _shown_in(handler, outputs: list, box):
+    """`handler` as an event whose results (`outputs`, in its order) are shown with their `box`; a refusal
+    (gr.skip(), ui.errors) keeps everything as it was. The API returns the handler's values alone (a layout is
+    no API output). The event's outputs: `[*outputs, box]`."""
+
+    @functools.wraps(handler)
+    def event(*args, **kwargs):
+        out = handler(*args, **kwargs)
+        if isinstance(out, dict):
+            return out
+        values = out if isinstance(out, tuple) else (out,)
+        return dict(zip(outputs, values, strict=True)) | {box: gr.update(visible=True)}
+
+    return event
+
+
+def _hidden(count: int):
+    """An event that hides `count` result boxes: they showed the models, texts or corpus picked before."""
+    return lambda: gr.update(visible=False) if count == 1 else (gr.update(visible=False),) * count
 
 
 def wire(ui: SimpleNamespace) -> None:
@@ -324,21 +347,27 @@ def wire(ui: SimpleNamespace) -> None:
     ui.model.change(pick_model, ui.model, ui.base, api_visibility="undocumented")
     ui.model.change(model_note, ui.model, ui.model_note, api_visibility="undocumented")
     ui.similarity_button.click(compare_similarity, [ui.model, ui.base, ui.text1, ui.text2], ui.similarity, api_name="similarity")
-    ui.matrix_button.click(matrices, [ui.model, ui.base, ui.sentences], [ui.matrix, ui.matrix_base], api_name="similarity_matrix")
-    ui.search_button.click(
-        compare_search,
-        [ui.model, ui.base, ui.corpus_text, ui.query, ui.top_k, ui.corpus],
-        [ui.hits, ui.hits_base],
-        api_name="search",
-    )
-    ui.query.submit(
-        compare_search, [ui.model, ui.base, ui.corpus_text, ui.query, ui.top_k, ui.corpus], [ui.hits, ui.hits_base],
-        api_visibility="undocumented",
+    matrices_out = [ui.matrix, ui.matrix_base]
+    ui.matrix_button.click(
+        _shown_in(matrices, matrices_out, ui.matrix_box), [ui.model, ui.base, ui.sentences], [*matrices_out, ui.matrix_box],
+        api_name="similarity_matrix",
     )  # fmt: skip
+    searched = _shown_in(compare_search, [ui.hits, ui.hits_base], ui.hits_box)
+    search_in = [ui.model, ui.base, ui.corpus_text, ui.query, ui.top_k, ui.corpus]
+    ui.search_button.click(searched, search_in, [ui.hits, ui.hits_base, ui.hits_box], api_name="search")
+    ui.query.submit(searched, search_in, [ui.hits, ui.hits_base, ui.hits_box], api_visibility="undocumented")
     table = Outputs(corpus=ui.corpus, corpus_note=ui.corpus_note, corpus_column=ui.corpus_column, map_colour=ui.map_colour)
     for event in (ui.corpus_file.upload, ui.corpus_column.input):
         event(table(corpus_from_table), [ui.corpus_file, ui.corpus_column], table.targets, api_visibility="undocumented")
     ui.corpus_run.click(corpus_from_run, ui.model, [ui.corpus, ui.corpus_note], api_visibility="undocumented")
-    ui.map_button.click(
-        draw_map, [ui.model, ui.corpus_text, ui.corpus, ui.map_colour, ui.corpus_file], ui.map, api_name="embedding_map"
-    )
+    map_in = [ui.model, ui.corpus_text, ui.corpus, ui.map_colour, ui.corpus_file]
+    ui.map_button.click(_shown_in(draw_map, [ui.map], ui.map_box), map_in, [ui.map, ui.map_box], api_name="embedding_map")
+    # a result stays only while the choices it was made from do: another model, corpus or colouring hides it
+    for changed in (ui.model.change, ui.base.change):
+        changed(_hidden(3), None, [ui.matrix_box, ui.hits_box, ui.map_box], api_visibility="undocumented")
+        changed(lambda: "", None, ui.similarity, api_visibility="undocumented")
+    for changed in (ui.corpus_text.change, ui.corpus.change):
+        changed(_hidden(2), None, [ui.hits_box, ui.map_box], api_visibility="undocumented")
+    ui.map_colour.input(_hidden(1), None, ui.map_box, api_visibility="undocumented")
+    for changed in (ui.text1.input, ui.text2.input):
+        changed(lambda: "", None, ui.similarity, api_visibility="undocumented")

@@ -28,6 +28,10 @@ from ui.visitor import visitor
 
 __all__ = ["build", "curves", "delete", "download", "open_in_playground", "runs_table"]
 
+NO_RUNS = (
+    "No runs yet. Start one on the **3 · Train** tab: it is listed here with its curves, and you can load its "
+    "settings again, open it in the Playground, download, resume or delete it."
+)
 COLUMNS = ["run", "trainer", "base model", "state", "metric", "before", "after", "saved model", "duration", "started"]
 
 
@@ -57,6 +61,12 @@ def refresh(current: str | None = None, request: gr.Request = None, profile: gr.
     names = table["run"].tolist()
     picked = current if current in names else (names[0] if names else None)
     return table, gr.update(choices=names), gr.update(choices=names, value=picked)
+
+
+def shown_if_any(table: pd.DataFrame | None) -> tuple:
+    """The list and its actions when there is a run to show, else the line that says how one gets there."""
+    empty = table is None or len(table) == 0
+    return gr.Markdown(visible=empty), gr.Column(visible=not empty)
 
 
 def disk_note() -> str:
@@ -196,8 +206,17 @@ def build() -> SimpleNamespace:
     ui = SimpleNamespace()
     with gr.Row():
         ui.refresh = gr.Button("Refresh", elem_id="runs-refresh")
-    ui.table = gr.Dataframe(runs_table(), label="Runs (newest first)", interactive=False, elem_id="runs-table", wrap=True)
-    names = runs_table()["run"].tolist()
+    table = runs_table()
+    names = table["run"].tolist()
+    ui.empty = gr.Markdown(NO_RUNS, visible=not names, elem_id="runs-empty")
+    with gr.Column(visible=bool(names), elem_id="runs-body") as ui.body:  # hidden while there is no run (ui.empty)
+        _build_body(ui, table, names)
+    ui.disk = gr.Markdown(disk_note(), elem_id="runs-disk")
+    return ui
+
+
+def _build_body(ui: SimpleNamespace, table: pd.DataFrame, names: list[str]) -> None:
+    ui.table = gr.Dataframe(table, label="Runs (newest first)", interactive=False, elem_id="runs-table", wrap=True)
     # run pickers take any name (API scripts name runs made after the page was built): the owner check guards them
     ui.compare = gr.Dropdown(
         names, multiselect=True, label="Compare the curves of", elem_id="runs-compare", allow_custom_value=True
@@ -216,13 +235,18 @@ def build() -> SimpleNamespace:
         ui.delete = gr.Button("Delete run", variant="stop", elem_id="runs-delete")
     with gr.Column(visible=False) as ui.zip_box:  # shown with the first zip
         ui.zip = gr.File(label="Model zip", elem_id="runs-zip", height=80)
-    ui.disk = gr.Markdown(disk_note(), elem_id="runs-disk")
-    return ui
+
+
+def listed(ui: SimpleNamespace, event) -> None:
+    """After the list was read again: the empty-state line or the list, and the disk's figures."""
+    event.then(shown_if_any, ui.table, [ui.empty, ui.body], api_visibility="undocumented").then(
+        disk_note, None, ui.disk, api_visibility="undocumented"
+    )
 
 
 def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> None:
     listing = [ui.table, ui.compare, ui.pick]
-    ui.refresh.click(refresh, ui.pick, listing, api_name="runs").then(disk_note, None, ui.disk, api_visibility="undocumented")
+    listed(ui, ui.refresh.click(refresh, ui.pick, listing, api_name="runs"))
     ui.compare.change(curves, ui.compare, ui.curves, api_visibility="undocumented")
 
     def load_config_of(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
@@ -237,5 +261,4 @@ def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> N
     ui.resume.click(resumed(resume), ui.pick, resumed.targets, api_name="resume_run")
     # a refused delete must not leave the list under an error overlay: the message is the toast
     deleted = ui.delete.click(delete, [ui.pick, ui.confirm], listing, api_name="delete_run", show_progress="hidden")
-    deleted.success(lambda: False, None, ui.confirm, api_visibility="undocumented")
-    deleted.success(disk_note, None, ui.disk, api_visibility="undocumented")
+    listed(ui, deleted.success(lambda: False, None, ui.confirm, api_visibility="undocumented"))

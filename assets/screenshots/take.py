@@ -1,6 +1,6 @@
 """Take the README's screenshots: every tab cold (`cold-<tab>.png`), Start refused with no data, then the bundled
 pair_score example, all-MiniLM-L6-v2, three epochs (a real run) with its result card, the Runs tab, and the run
-opened in the Playground from the card.
+opened in the Playground and the Hub tab from the card.
 
 .venv/bin/python assets/screenshots/take.py     # needs /usr/bin/chromium (see .ci/run)
 """
@@ -59,7 +59,7 @@ def main() -> None:
         page.wait_for_timeout(1500)
         page.screenshot(path=str(HERE / "train.png"), full_page=True)
         tab(page, "Runs")
-        page.wait_for_function("() => document.querySelector('#runs-table').innerText.includes('pair_score')")
+        page.wait_for_function("() => (document.querySelector('#runs-table')?.innerText || '').includes('pair_score')")
         page.click("#runs-compare input")
         page.get_by_role("option").first.click()
         page.wait_for_selector("#runs-curves .js-plotly-plot")
@@ -74,11 +74,16 @@ def main() -> None:
         page.wait_for_selector("#pg-corpus-note >> text=training texts")
         page.fill("#pg-query textarea, #pg-query input", "my card was charged two times for one trip")
         page.click("#pg-search-run")
-        page.wait_for_function("() => document.querySelector('#pg-hits').innerText.includes('moved')")
+        page.wait_for_function("() => (document.querySelector('#pg-hits')?.innerText || '').includes('moved')")
         page.click("#pg-map-run")
         page.wait_for_selector("#pg-map .js-plotly-plot")
         page.wait_for_timeout(1000)
         page.screenshot(path=str(HERE / "playground.png"), full_page=True)
+        tab(page, "Train")
+        page.click("#card-push")  # ... and to the Hub tab, the run picked
+        page.wait_for_function("() => document.querySelector('#hub-run input')?.value?.length > 0")
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(HERE / "hub.png"), full_page=True)
         browser.close()
 
 
