@@ -57,11 +57,11 @@ $(VENV)/.installed-torch: | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-app: pyproject.toml $(VENV)/.installed-torch
-	$(PIP) install -e ".[lora]"
+	$(PIP) install -e ".[lora,onnx]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-torch
-	$(PIP) install -e ".[test,lora]"
+	$(PIP) install -e ".[test,lora,onnx]"
 	touch $@ $(VENV)/.installed-app
 
 clean:

@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             train.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, metavar=f.name.upper(), help=info["help"])
     commands.add_parser("app", help="launch the browser app")
+    export = commands.add_parser(
+        "export",
+        help="export a run's model for serving: model/onnx/model.onnx, checked against the trained model",
+        epilog="Needs onnx and onnxruntime (pip install -e '.[onnx]'). The figures go to model/onnx/export.json and the card.",
+    )
+    export.add_argument("run_folder", metavar="RUN_FOLDER", help="the folder of an ended run")
+    export.add_argument("--onnx", action="store_true", required=True, help="the ONNX graph, pooling and normalisation inside")
+    export.add_argument("--int8", action="store_true", help="also an int8 copy (model_int8.onnx), with its held-out metric")
     return parser
 
 
@@ -65,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         app.main()
         return 0
     _console_logging()
+    if args.command == "export":
+        return _export(args)
     from core.training.supervisor import NICE_ENV
 
     if os.environ.get(NICE_ENV):  # the app's child yields the CPU to its web server
@@ -149,6 +159,23 @@ def _train(args: argparse.Namespace) -> int:
     elif config.push_to_hub:
         print("note: a stopped run is not pushed; push it from the app's Hub tab if you want it", file=sys.stderr)
     return 130 if final["state"] == "stopped" else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.export.run import export_run
+
+    if not (Path(args.run_folder) / "status.json").is_file():
+        print(f"error: '{args.run_folder}' is not a run folder (no status.json); give the folder of a run", file=sys.stderr)
+        return 2
+    try:
+        record = export_run(args.run_folder, int8=args.int8, log=lambda line: print(line, file=sys.stderr))
+    except StudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"written: {Path(args.run_folder) / 'model' / 'onnx'} ({', '.join(k for k in ('fp32', 'int8') if k in record)})")
+    return 0
 
 
 def _env_token(config: TrainConfig) -> TrainConfig:

@@ -31,3 +31,8 @@ class ModelError(StudioError):
 
 class RunFolderError(StudioError):
     """The run folder cannot be used (for example it already holds a run)."""
+
+
+class ExportError(StudioError):
+    """A model cannot be exported for serving (a missing package, a module the exporter cannot trace, a graph
+    that does not match the trained model)."""

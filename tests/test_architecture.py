@@ -31,7 +31,8 @@ ALLOWED = {
     "core.config": set(),  # the run's schema, its text forms and its value checks: shared modules only
     "core.data": {"core.hub.access"},  # Hub datasets need the Hub's reachability check
     "core.runs": set(),  # files on disk only: never training, never inference
-    "core.hub": {"core.runs", "core.inference"},  # a run's model folder, loaded to push it
+    "core.hub": {"core.runs", "core.inference", "core.export"},  # a run's model folder (with its ONNX export) to push
+    "core.export": {"core.runs", "core.inference", "core.data", "core.training.evaluation"},  # the run's own texts and metric
     "core.inference": {"core.runs", "core.hub.access"},  # run names resolve to model folders
     "core.training": {"core.data", "core.runs", "core.inference"},
 }

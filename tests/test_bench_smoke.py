@@ -117,3 +117,12 @@ def test_load_bench_polls_a_training_run_from_several_sessions(tmp_path, tiny_mo
     assert result["watched"]["polls"] > 0 and result["watched"]["failed_polls"] == 0 and result["ratio"] > 0
     watched = result["results"][-1]
     assert watched["pages"] == 3 and watched["server_cpu_ms_per_refresh"] is not None and watched["p95_ms"] >= watched["p50_ms"]
+
+
+@pytest.mark.slow
+def test_export_bench_compares_pytorch_with_onnx_fp32_and_int8_each_in_its_own_process(tmp_path, tiny_model, shared_data):
+    run_bench("export", "--rows", "64", "--model", tiny_model, "--out", str(tmp_path))
+    result = json.loads((tmp_path / "export.json").read_text())
+    assert [r["variant"] for r in result["results"]] == ["pytorch", "fp32", "int8"]
+    assert result["agreement"]["fp32"]["min_cosine"] >= 0.9999
+    assert all(r["sentences_per_s"] > 0 and r["peak_mb"] > 0 and -1 <= r["spearman"] <= 1 for r in result["results"])

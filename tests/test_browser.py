@@ -178,8 +178,13 @@ def test_playground_compares_a_finished_run_with_its_base_and_the_runs_tab_delet
     open_tab(page, "Runs")
     page.wait_for_function("() => (document.querySelector('#runs-table')?.innerText || '').includes('older-run')")
     page.wait_for_function("() => document.querySelector('#runs-pick input').value === 'demo-run'")  # the newest
+    assert not page.is_visible("#runs-curves")  # no empty plot: the curves come with the runs picked to compare
+    page.click("#runs-compare input")
+    page.locator("#runs-compare").get_by_role("option", name="demo-run").click()
+    page.wait_for_selector("#runs-curves .js-plotly-plot")
+    page.keyboard.press("Escape")  # the list closes
     page.click("#runs-pick input")
-    page.get_by_role("option", name="older-run").click()
+    page.locator("#runs-pick").get_by_role("option", name="older-run").click()
     open_tab(page, "Playground")
     copy_run(runs_root, "demo-run", "newest-run", hours=1)  # meanwhile a newer run appears
     open_tab(page, "Runs")

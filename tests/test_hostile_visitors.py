@@ -63,6 +63,7 @@ PATH_PARAMS: dict[str, tuple[str, ...]] = {
     "/embedding_map": ("model_ref", "@table_path"),
     "/runs": (),
     "/download_model": ("name",),
+    "/export_onnx": ("name",),
     "/resume_run": ("name",),
     "/delete_run": ("name",),
     "/push": ("run",),

@@ -6,6 +6,7 @@ answer the page got can be searched for it.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -64,6 +65,17 @@ def test_push_from_the_hub_tab_delivers_model_files_and_an_enriched_card(hub, ru
     assert hub.private["alice/my-run"] is True
     # the token is in no file of the run, nor in any answer the page got
     assert files_containing(run, TOKEN) == [] and TOKEN not in answer + repo
+
+
+@pytest.mark.heavy
+def test_the_onnx_export_goes_to_the_hub_only_when_asked_and_is_made_for_the_push_if_missing(hub, run):
+    hub_tab.push("my-run", TOKEN, "alice/plain", True, False, "")
+    assert not any(name.startswith("onnx/") for name in hub.repos["alice/plain"])
+    hub_tab.push("my-run", TOKEN, "alice/served", True, False, "", True)  # “Include the ONNX export” ticked
+    files = hub.repos["alice/served"]
+    assert {"onnx/model.onnx", "onnx/model_int8.onnx", "onnx/export.json", "onnx/README.md"} <= set(files)
+    assert "## ONNX export (SBERT Studio)" in files["README.md"].decode()
+    assert json.loads(files["onnx/export.json"])["fp32"]["min_cosine"] >= 0.9999
 
 
 @pytest.mark.heavy

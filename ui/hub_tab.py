@@ -63,6 +63,7 @@ def push(
     private: bool,
     exist_ok: bool,
     message: str,
+    include_onnx: bool = False,
     oauth: gr.OAuthToken | None = None,
     profile: gr.OAuthProfile | None = None,
     request: gr.Request = None,
@@ -72,8 +73,9 @@ def push(
         raise HubError("pick a run to push")
     path = own_run(run, visitor(request, profile), "push").path
     url = push_run(
-        path, repo_id, _token(token, oauth, profile), private=private, exist_ok=exist_ok, commit_message=message or None
-    )
+        path, repo_id, _token(token, oauth, profile), private=private, exist_ok=exist_ok, commit_message=message or None,
+        include_onnx=bool(include_onnx),
+    )  # fmt: skip
     return f"Pushed **{repo_id}** ({'private' if private else 'public'}): [{url}]({url})"
 
 
@@ -116,6 +118,10 @@ def build() -> SimpleNamespace:
         ui.private = gr.Checkbox(True, label="Private", elem_id="hub-private")
         ui.exist_ok = gr.Checkbox(False, label="Push to an existing repo (a new commit)", elem_id="hub-exist-ok")
         ui.message = gr.Textbox(label="Commit message (optional)", elem_id="hub-message")
+    ui.include_onnx = gr.Checkbox(
+        False, label="Include the ONNX export for serving (onnx/: fp32 and int8, made now if the run has none)",
+        elem_id="hub-include-onnx",
+    )  # fmt: skip
     ui.push = gr.Button("Push to the Hub", variant="primary", elem_id="hub-push")
     ui.result = gr.Markdown(elem_id="hub-result")
     with gr.Row():
@@ -142,5 +148,6 @@ def wire(ui: SimpleNamespace) -> None:
     )
     ui.run.change(run_note, ui.run, ui.run_note, api_visibility="undocumented")
     ui.fill.click(fill_repo_id, [ui.run, ui.token], ui.repo, api_visibility="undocumented")
-    ui.push.click(push, [ui.run, ui.token, ui.repo, ui.private, ui.exist_ok, ui.message], ui.result, api_name="push")
+    pushed = [ui.run, ui.token, ui.repo, ui.private, ui.exist_ok, ui.message, ui.include_onnx]
+    ui.push.click(push, pushed, ui.result, api_name="push")
     runs_tab.wire_zip(ui.zip_button, ui.run, ui.zip, ui.zip_box)  # the Runs tab's zip

@@ -26,7 +26,7 @@ from ui.outputs import Outputs
 from ui.plots import BASE_KEPT_STAR, LAYOUT, SAVED_STAR, metric_range, metric_title
 from ui.visitor import visitor
 
-__all__ = ["build", "curves", "delete", "download", "open_in_playground", "runs_table"]
+__all__ = ["build", "curves", "delete", "download", "export_onnx", "open_in_playground", "runs_table"]
 
 NO_RUNS = (
     "No runs yet. Start one on the **3 · Train** tab: it is listed here with its curves, and you can load its "
@@ -187,6 +187,35 @@ def resume(name: str, request: gr.Request = None, profile: gr.OAuthProfile | Non
     }
 
 
+@friendly
+def export_onnx(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
+    """The run's model as ONNX for serving (fp32 and int8), each checked against the trained model
+    (core.export.run); the answer gives the figures. The model zip includes the export afterwards."""
+    from core.export.run import export_run
+
+    if not name:
+        raise RunFolderError("pick a run to export")
+    folder = own_run(name, visitor(request, profile), "export")
+    gr.Info(f"Exporting {name} to ONNX: the graph is checked against the trained model (a few seconds to a minute).")
+    record = export_run(folder.path, int8=True, log=lambda line: None)
+    return export_note(name, record)
+
+
+def export_note(name: str, record: dict) -> str:
+    fp32, int8 = record["fp32"], record["int8"]
+    metric = (
+        f"; validation {int8['metric']} {int8['metric_pytorch']:.4f} with PyTorch → {int8['metric_int8']:.4f} int8"
+        if int8.get("metric")
+        else ""
+    )
+    return (
+        f"**{name}** exported to `model/onnx/`: `model.onnx` (fp32, {fp32['megabytes']} MB, same embeddings as the "
+        f"trained model: cosine ≥ {fp32['min_cosine']:.5f}) and `model_int8.onnx` ({int8['megabytes']} MB, cosine ≥ "
+        f"{int8['min_cosine']:.4f}{metric}). Its README shows how to serve it with onnxruntime; the model zip "
+        "includes it."
+    )
+
+
 def wire_zip(button, picker, file, box, **api) -> None:
     """`button` zips the run `picker` names into `file`, whose `box` appears with it (a refused download shows
     nothing: both outputs are kept, ui.errors); another pick hides the zip, which is not that run's. `api`: the
@@ -221,7 +250,8 @@ def _build_body(ui: SimpleNamespace, table: pd.DataFrame, names: list[str]) -> N
     ui.compare = gr.Dropdown(
         names, multiselect=True, label="Compare the curves of", elem_id="runs-compare", allow_custom_value=True
     )
-    ui.curves = gr.Plot(label="Validation metric", elem_id="runs-curves")
+    with gr.Column(visible=False) as ui.curves_box:  # shown once runs are picked to compare
+        ui.curves = gr.Plot(label="Validation metric", elem_id="runs-curves")
     with gr.Row():
         ui.pick = gr.Dropdown(
             names, value=names[0] if names else None, label="Run", elem_id="runs-pick", scale=3, allow_custom_value=True
@@ -230,6 +260,8 @@ def _build_body(ui: SimpleNamespace, table: pd.DataFrame, names: list[str]) -> N
         ui.open = gr.Button("Open in the playground", elem_id="runs-open")
         ui.download = gr.Button("Download the model (zip)", elem_id="runs-download")
         ui.resume = gr.Button("Resume (stopped or interrupted runs)", elem_id="runs-resume")
+        ui.export = gr.Button("Export for serving (ONNX, int8)", elem_id="runs-export")
+    ui.export_note = gr.Markdown(elem_id="runs-export-note")
     with gr.Row():
         ui.confirm = gr.Checkbox(False, label="Yes, delete it", elem_id="runs-delete-confirm")
         ui.delete = gr.Button("Delete run", variant="stop", elem_id="runs-delete")
@@ -247,7 +279,14 @@ def listed(ui: SimpleNamespace, event) -> None:
 def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> None:
     listing = [ui.table, ui.compare, ui.pick]
     listed(ui, ui.refresh.click(refresh, ui.pick, listing, api_name="runs"))
-    ui.compare.change(curves, ui.compare, ui.curves, api_visibility="undocumented")
+    drawn = Outputs(curves=ui.curves, box=ui.curves_box)
+
+    @drawn
+    def compared(names: list[str] | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+        figure = curves(names, request, profile)
+        return figure if isinstance(figure, dict) else {"curves": figure, "box": gr.Column(visible=figure is not None)}
+
+    ui.compare.change(compared, ui.compare, drawn.targets, api_visibility="undocumented")
 
     def load_config_of(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
         return load_into_form(form, name, visitor(request, profile))
@@ -255,6 +294,8 @@ def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> N
     ui.load.click(load_config_of, ui.pick, list(form.components.values()), api_visibility="undocumented")
     ui.open.click(open_in_playground, ui.pick, [playground.model, playground.base, tabs], api_visibility="undocumented")
     wire_zip(ui.download, ui.pick, ui.zip, ui.zip_box, api_name="download_model")
+    ui.export.click(export_onnx, ui.pick, ui.export_note, api_name="export_onnx")
+    ui.pick.change(lambda: "", None, ui.export_note, api_visibility="undocumented")  # it spoke of another run
     from ui.train_tab import outputs
 
     resumed = outputs(train).extended(tabs=tabs)

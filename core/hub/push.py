@@ -185,8 +185,10 @@ def push_run(
     private: bool = False,
     commit_message: str | None = None,
     exist_ok: bool = False,
+    include_onnx: bool = False,
 ) -> str:
-    """Push the run's model folder to `repo_id`; returns the repo's URL.
+    """Push the run's model folder to `repo_id`; returns the repo's URL. `include_onnx`: with its ONNX export
+    (`onnx/`, exported first, int8 too, when the run has none); without it, `onnx/` stays local.
 
     Raises:
         HubError: no model yet, no token, a malformed repo id, or the Hub's refusal (each its own message).
@@ -204,6 +206,10 @@ def push_run(
     if repo_id.count("/") != 1 or not all(repo_id.split("/")):
         raise HubError(f"repo id '{repo_id}' must look like 'user/name' or 'organisation/name'")
     ensure_hub_reachable(repo_id, "model repo", HubError, push=True)
+    if include_onnx and not (folder.model_dir / "onnx" / "model.onnx").is_file():
+        from core.export.run import export_run
+
+        export_run(folder.path, int8=True, log=lambda line: None)
     enrich_model_card(folder.path)
     api = HfApi(token=token)
     try:  # the folder as it is: nothing is loaded, so a model that needs remote code pushes like any other
@@ -211,6 +217,7 @@ def push_run(
         api.upload_folder(
             repo_id=repo_id,
             folder_path=str(folder.model_dir),
+            ignore_patterns=None if include_onnx else ["onnx/*"],
             commit_message=commit_message
             or f"Add {status.get('trainer') or ''} model trained with SBERT Studio".replace("  ", " "),
         )
