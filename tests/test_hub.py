@@ -69,13 +69,16 @@ def test_push_from_the_hub_tab_delivers_model_files_and_an_enriched_card(hub, ru
 
 @pytest.mark.heavy
 def test_the_onnx_export_goes_to_the_hub_only_when_asked_and_is_made_for_the_push_if_missing(hub, run):
-    hub_tab.push("my-run", TOKEN, "alice/plain", True, False, "")
-    assert not any(name.startswith("onnx/") for name in hub.repos["alice/plain"])
     hub_tab.push("my-run", TOKEN, "alice/served", True, False, "", True)  # “Include the ONNX export” ticked
     files = hub.repos["alice/served"]
     assert {"onnx/model.onnx", "onnx/model_int8.onnx", "onnx/export.json", "onnx/README.md"} <= set(files)
     assert "## ONNX export (SBERT Studio)" in files["README.md"].decode()
     assert json.loads(files["onnx/export.json"])["fp32"]["min_cosine"] >= 0.9999
+    # not ticked: the run's export stays local, and the pushed card does not speak of files it lacks
+    hub_tab.push("my-run", TOKEN, "alice/plain", True, False, "")
+    plain = hub.repos["alice/plain"]
+    assert not any(name.startswith("onnx/") for name in plain) and "ONNX export" not in plain["README.md"].decode()
+    assert {"modules.json", "model.safetensors"} <= set(plain) and CARD_MARKER in plain["README.md"].decode()
 
 
 @pytest.mark.heavy

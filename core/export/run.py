@@ -177,10 +177,8 @@ def _megabytes(path: Path) -> float:
 
 def _card(folder: RunFolder, section: str) -> None:
     """The model card's ONNX section, replaced on each export (the rest of the card kept as it is)."""
-    from core.export.serving import CARD_END, CARD_START
+    from core.export.serving import without_card_section
 
     card = folder.model_dir / "README.md"
-    text = card.read_text(encoding="utf-8") if card.is_file() else ""
-    if CARD_START in text and CARD_END in text:
-        text = text[: text.index(CARD_START)] + text[text.index(CARD_END) + len(CARD_END) :].lstrip("\n")
+    text = without_card_section(card.read_text(encoding="utf-8")) if card.is_file() else ""
     _write(card, text.rstrip("\n") + "\n\n" + section)

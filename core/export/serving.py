@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.runs.folder import RunFolder
 
-__all__ = ["CARD_END", "CARD_START", "card_section", "example", "serving_readme"]
+__all__ = ["CARD_END", "CARD_START", "card_section", "example", "serving_readme", "without_card_section"]
 
 CARD_START = "<!-- sbert-studio: onnx export -->"
 CARD_END = "<!-- /sbert-studio: onnx export -->"
@@ -57,6 +57,13 @@ def serving_readme(folder: RunFolder, model, record: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def without_card_section(card: str) -> str:
+    """The model card without the export's section (a push that leaves the ONNX files out)."""
+    if CARD_START not in card or CARD_END not in card:
+        return card
+    return card[: card.index(CARD_START)].rstrip("\n") + "\n" + card[card.index(CARD_END) + len(CARD_END) :].lstrip("\n")
 
 
 def card_section(record: dict) -> str:

@@ -177,6 +177,24 @@ def enrich_model_card(run_dir: str | Path) -> Path:
     return card
 
 
+def _files(model_dir: Path, include_onnx: bool) -> list:
+    """One commit of the model folder; without its ONNX export, neither `onnx/` nor the card's section about it."""
+    from huggingface_hub import CommitOperationAdd
+
+    from core.export.serving import without_card_section
+
+    operations = []
+    for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
+        name = path.relative_to(model_dir).as_posix()
+        if not include_onnx and name.startswith("onnx/"):
+            continue
+        content = path
+        if name == "README.md" and not include_onnx:
+            content = without_card_section(path.read_text(encoding="utf-8")).encode("utf-8")
+        operations.append(CommitOperationAdd(path_in_repo=name, path_or_fileobj=content))
+    return operations
+
+
 def push_run(
     run_dir: str | Path,
     repo_id: str,
@@ -214,10 +232,9 @@ def push_run(
     api = HfApi(token=token)
     try:  # the folder as it is: nothing is loaded, so a model that needs remote code pushes like any other
         api.create_repo(repo_id, private=private, exist_ok=exist_ok, repo_type="model")
-        api.upload_folder(
+        api.create_commit(
             repo_id=repo_id,
-            folder_path=str(folder.model_dir),
-            ignore_patterns=None if include_onnx else ["onnx/*"],
+            operations=_files(folder.model_dir, include_onnx),
             commit_message=commit_message
             or f"Add {status.get('trainer') or ''} model trained with SBERT Studio".replace("  ", " "),
         )
