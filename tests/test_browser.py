@@ -201,6 +201,7 @@ def test_playground_compares_a_finished_run_with_its_base_and_the_runs_tab_delet
         page.click("#runs-delete")
         page.wait_for_function(f"() => !(document.querySelector('#runs-body')?.innerText || '').includes({name!r})")
         assert not (runs_root / name).exists() and all((runs_root / other).is_dir() for other in left)
+        page.wait_for_function("() => !document.querySelector('#runs-delete-confirm input')?.checked")  # unticked again
     page.wait_for_selector("#runs-empty >> text=No runs yet")  # the last one gone: the empty state again
 
 

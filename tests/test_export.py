@@ -84,6 +84,22 @@ def test_exporting_again_replaces_the_graphs_in_one_step_and_keeps_one_card_sect
 
 
 @HEAVY
+def test_a_run_whose_data_is_gone_is_checked_on_built_in_sentences_and_says_its_metric_was_not_measured(finished_run, tmp_path):
+    import yaml
+
+    run = copy_run(finished_run("pair"), tmp_path, "moved-data")
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    (run / "config.yaml").write_text(yaml.safe_dump(config | {"data_path": str(tmp_path / "gone.csv")}))
+    record = _ported(run, int8=True)
+    assert record["checked_on"].endswith("built-in sentences (the run's data could not be read)")
+    assert record["fp32"]["min_cosine"] >= 0.9999
+    assert record["int8"]["metric"] is None and "not measured" in record["int8"]["metric_note"]
+    card = (run / "model" / "README.md").read_text()
+    int8_line = next(line for line in card.splitlines() if line.startswith("- `onnx/model_int8.onnx`"))
+    assert "validation" not in int8_line  # no figure where none was measured
+
+
+@HEAVY
 def test_a_module_that_does_not_trace_is_named_and_nothing_is_written(tiny_model, tmp_path):
     import torch
     from sentence_transformers import SentenceTransformer

@@ -297,6 +297,7 @@ def build() -> SimpleNamespace:
             ui.matrix_base = gr.Plot(label="Base model", elem_id="pg-matrix-base")
     with gr.Accordion("Semantic search and embedding map", open=True):
         ui.corpus = gr.State(None)
+        ui.made_for = gr.State(None)  # [model, base] the results shown were made with
         with gr.Row():
             ui.corpus_text = gr.Textbox(label="Corpus, one text per line (or load one below)", lines=6, elem_id="pg-corpus")
             with gr.Column():
@@ -346,28 +347,58 @@ def wire(ui: SimpleNamespace) -> None:
     )
     ui.model.change(pick_model, ui.model, ui.base, api_visibility="undocumented")
     ui.model.change(model_note, ui.model, ui.model_note, api_visibility="undocumented")
-    ui.similarity_button.click(compare_similarity, [ui.model, ui.base, ui.text1, ui.text2], ui.similarity, api_name="similarity")
+    pair_in = [ui.model, ui.base, ui.text1, ui.text2]
+    results = [ui.similarity_button.click(compare_similarity, pair_in, ui.similarity, api_name="similarity")]
     matrices_out = [ui.matrix, ui.matrix_base]
-    ui.matrix_button.click(
-        _shown_in(matrices, matrices_out, ui.matrix_box), [ui.model, ui.base, ui.sentences], [*matrices_out, ui.matrix_box],
-        api_name="similarity_matrix",
-    )  # fmt: skip
+    matrix_in = [ui.model, ui.base, ui.sentences]
+    results.append(
+        ui.matrix_button.click(
+            _shown_in(matrices, matrices_out, ui.matrix_box),
+            matrix_in,
+            [*matrices_out, ui.matrix_box],
+            api_name="similarity_matrix",
+        )
+    )
     searched = _shown_in(compare_search, [ui.hits, ui.hits_base], ui.hits_box)
     search_in = [ui.model, ui.base, ui.corpus_text, ui.query, ui.top_k, ui.corpus]
-    ui.search_button.click(searched, search_in, [ui.hits, ui.hits_base, ui.hits_box], api_name="search")
-    ui.query.submit(searched, search_in, [ui.hits, ui.hits_base, ui.hits_box], api_visibility="undocumented")
+    results += [
+        ui.search_button.click(searched, search_in, [ui.hits, ui.hits_base, ui.hits_box], api_name="search"),
+        ui.query.submit(searched, search_in, [ui.hits, ui.hits_base, ui.hits_box], api_visibility="undocumented"),
+    ]
     table = Outputs(corpus=ui.corpus, corpus_note=ui.corpus_note, corpus_column=ui.corpus_column, map_colour=ui.map_colour)
-    for event in (ui.corpus_file.upload, ui.corpus_column.input):
+    loaded = [
         event(table(corpus_from_table), [ui.corpus_file, ui.corpus_column], table.targets, api_visibility="undocumented")
-    ui.corpus_run.click(corpus_from_run, ui.model, [ui.corpus, ui.corpus_note], api_visibility="undocumented")
+        for event in (ui.corpus_file.upload, ui.corpus_column.input)
+    ]
+    loaded.append(ui.corpus_run.click(corpus_from_run, ui.model, [ui.corpus, ui.corpus_note], api_visibility="undocumented"))
     map_in = [ui.model, ui.corpus_text, ui.corpus, ui.map_colour, ui.corpus_file]
-    ui.map_button.click(_shown_in(draw_map, [ui.map], ui.map_box), map_in, [ui.map, ui.map_box], api_name="embedding_map")
-    # a result stays only while the choices it was made from do: another model, corpus or colouring hides it
+    results.append(
+        ui.map_button.click(_shown_in(draw_map, [ui.map], ui.map_box), map_in, [ui.map, ui.map_box], api_name="embedding_map")
+    )
+    # a result stays only while the choices it was made from do: each result records the two models it was made
+    # with (`made_for`), and a change of either hides every result made with others. The comparison matters: the
+    # page sets the base model after a load, and under load that change can arrive after a result made with it.
+    for made in results:
+        made.then(lambda model, base: [model, base], [ui.model, ui.base], ui.made_for, api_visibility="undocumented")
+    stale = [ui.matrix_box, ui.hits_box, ui.map_box, ui.similarity, ui.made_for]
     for changed in (ui.model.change, ui.base.change):
-        changed(_hidden(3), None, [ui.matrix_box, ui.hits_box, ui.map_box], api_visibility="undocumented")
-        changed(lambda: "", None, ui.similarity, api_visibility="undocumented")
-    for changed in (ui.corpus_text.change, ui.corpus.change):
-        changed(_hidden(2), None, [ui.hits_box, ui.map_box], api_visibility="undocumented")
+        changed(_made_with_others(stale), [ui.model, ui.base, ui.made_for], stale, api_visibility="undocumented")
+    ui.corpus_text.change(_hidden(2), None, [ui.hits_box, ui.map_box], api_visibility="undocumented")
+    for event in loaded:
+        event.then(_hidden(2), None, [ui.hits_box, ui.map_box], api_visibility="undocumented")
     ui.map_colour.input(_hidden(1), None, ui.map_box, api_visibility="undocumented")
-    for changed in (ui.text1.input, ui.text2.input):
-        changed(lambda: "", None, ui.similarity, api_visibility="undocumented")
+    for edited in (ui.text1.input, ui.text2.input):
+        edited(lambda: "", None, ui.similarity, api_visibility="undocumented")
+
+
+def _made_with_others(stale: list):
+    """An event that hides the results (`stale`: three boxes, the similarity line, then `made_for`) when the models
+    picked now are not those they were made with; nothing happens while they are, or before any result."""
+
+    def hide(model: str | None, base: str | None, made_for: list | None) -> dict:
+        if made_for is None or [model, base] == made_for:
+            return gr.skip()
+        boxes, similarity, made = stale[:3], stale[3], stale[4]
+        return {box: gr.update(visible=False) for box in boxes} | {similarity: "", made: None}
+
+    return hide

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def export_run(run_dir: str | Path, *, int8: bool = False, log=print) -> dict:
     model, config = _model_of(folder)
     target = folder.model_dir / "onnx"
     target.mkdir(exist_ok=True)
-    texts, source = _texts_of(folder, config)
+    data = _data_of(config)  # None when the run's data can no longer be read
+    texts, source = _texts_of(data)
     started = time.time()
     fp32 = _partial(target / FP32)
     try:
@@ -56,7 +58,7 @@ def export_run(run_dir: str | Path, *, int8: bool = False, log=print) -> dict:
             "fp32": {"file": FP32, "megabytes": _megabytes(fp32), **fp32_agreement},
         }
         if int8:
-            record["int8"] = _quantised(model, fp32, target, texts, folder, config, log)
+            record["int8"] = _quantised(model, fp32, target, texts, data, int(config.get("seed") or 42), log)
         os.replace(fp32, target / FP32)
     finally:
         fp32.unlink(missing_ok=True)
@@ -105,11 +107,9 @@ def _model_of(folder: RunFolder):
     return model.eval(), config
 
 
-def _texts_of(folder: RunFolder, config: dict) -> tuple[list[str], str]:
+def _texts_of(data) -> tuple[list[str], str]:
     """Up to CHECK_TEXTS of the run's own texts (every text role, training and validation), evenly spread."""
-    try:
-        data = _data_of(config)
-    except StudioError:
+    if data is None:
         return FALLBACK_TEXTS, f"{len(FALLBACK_TEXTS)} built-in sentences (the run's data could not be read)"
     frames = (data.prepared.train, data.prepared.valid)
     texts = list(dict.fromkeys(str(t) for frame in frames for role in data.recipe.roles for t in frame[role]))
@@ -119,37 +119,39 @@ def _texts_of(folder: RunFolder, config: dict) -> tuple[list[str], str]:
 
 
 def _data_of(config: dict):
+    """The run's data read and prepared as it trained on it (validation split included), None when it cannot be."""
     from core.config import TrainConfig
     from core.data.load import load_training_data
 
-    return load_training_data(TrainConfig.from_dict(config))
+    try:
+        return load_training_data(TrainConfig.from_dict(config))
+    except StudioError:
+        return None
 
 
-def _quantised(model, fp32: Path, target: Path, texts: list[str], folder: RunFolder, config: dict, log) -> dict:
+def _quantised(model, fp32: Path, target: Path, texts: list[str], data, seed: int, log) -> dict:
     path = _partial(target / INT8)
     try:
         quantise(fp32, path)
         graph = session(path)
         record = {"file": INT8, "megabytes": _megabytes(path), "quantisation": QUANTISATION}
         record |= agreement(model, graph, texts)
-        record |= _metric(model, graph, config, log)
+        record |= _metric(model, graph, data, seed, log)
         os.replace(path, target / INT8)
     finally:
         path.unlink(missing_ok=True)
     return record
 
 
-def _metric(model, graph, config: dict, log) -> dict:
+def _metric(model, graph, data, seed: int, log) -> dict:
     """The run's validation metric with PyTorch and through the int8 graph (the same evaluator, the same data)."""
     from core.training.evaluation import build_evaluator
 
-    try:
-        data = _data_of(config)
-    except StudioError as exc:
-        return {"metric": None, "metric_note": f"not measured: {exc}"}
+    if data is None:
+        return {"metric": None, "metric_note": "not measured: the run's data could not be read"}
     prepared = data.prepared
     evaluator = build_evaluator(
-        data.recipe, prepared.valid, prepared.train, num_labels=prepared.num_labels, seed=int(config.get("seed") or 42),
+        data.recipe, prepared.valid, prepared.train, num_labels=prepared.num_labels, seed=seed,
         valid_negatives=prepared.valid_negatives,
     )  # fmt: skip
     pytorch = evaluator(model)
@@ -161,8 +163,9 @@ def _metric(model, graph, config: dict, log) -> dict:
 
 
 def _partial(path: Path) -> Path:
-    """Where a file is written before it is checked: beside its final name, which it replaces in one step."""
-    return path.with_name(f".{path.name}.partial")
+    """Where a file is written before it is checked: beside its final name, which it replaces in one step (one
+    name per process and thread: two exports of a run at once never write into one file)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.partial")
 
 
 def _write(path: Path, text: str) -> None:
