@@ -163,3 +163,13 @@ def test_without_onnxruntime_the_export_says_which_package_to_install(monkeypatc
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else found(name, *a))
     with pytest.raises(ExportError, match=r"needs onnxruntime: pip install onnxruntime"):
         require()
+
+
+@HEAVY
+def test_the_runs_tab_exports_the_picked_run_and_says_what_it_got(finished_run, runs_root):
+    from ui import runs_tab
+
+    copy_run(finished_run("pair"), runs_root, "my-run")
+    note = runs_tab.export_onnx("my-run")
+    assert "**my-run** exported to `model/onnx/`" in note and "ndcg@10" in note and "with PyTorch →" in note
+    assert (runs_root / "my-run" / "model" / "onnx" / "model_int8.onnx").is_file()
