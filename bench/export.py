@@ -109,25 +109,25 @@ def measure(variant: str, folder: Path, rows: int | None) -> dict:
 def export(model_ref: str, folder: Path) -> dict:
     """The model saved in `folder` with its ONNX export beside it, by the studio's functions."""
     from core.export.check import agreement, session
-    from core.export.graph import export_graph, quantise
+    from core.export.graph import quantise
+    from core.export.run import FP32, INT8, export_checked
+    from core.export.serving import tokenizer_fields
     from core.inference.models import load_model
 
     model = load_model(model_ref, device="cpu").eval()
     model.save(str(folder))
     (folder / "onnx").mkdir()
-    names = export_graph(model, folder / "onnx" / "model.onnx")
-    quantise(folder / "onnx" / "model.onnx", folder / "onnx" / "model_int8.onnx")
     first, second, _ = pairs(300)
     texts = list(dict.fromkeys(first + second))[:300]
+    fp32, int8 = folder / "onnx" / FP32, folder / "onnx" / INT8
+    names, fp32_agreement = export_checked(model, fp32, texts)  # refused unless it matches PyTorch, as in the app
+    quantise(fp32, int8)
     record = {
         "inputs": names,
-        "max_seq_length": model.max_seq_length,
-        "pad_id": model.tokenizer.pad_token_id or 0,
-        "pad_token": model.tokenizer.pad_token or "[PAD]",
+        **tokenizer_fields(model),
+        "fp32": {"file": FP32, "megabytes": fp32.stat().st_size / 1e6, **fp32_agreement},
+        "int8": {"file": INT8, "megabytes": int8.stat().st_size / 1e6, **agreement(model, session(int8), texts)},
     }
-    for variant, file in (("fp32", "model.onnx"), ("int8", "model_int8.onnx")):
-        path = folder / "onnx" / file
-        record[variant] = {"file": file, "megabytes": path.stat().st_size / 1e6, **agreement(model, session(path), texts)}
     (folder / "onnx" / "export.json").write_text(json.dumps(record))
     weights = sum(p.stat().st_size for p in folder.glob("*.safetensors"))
     return record | {"pytorch": {"megabytes": weights / 1e6}}

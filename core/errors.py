@@ -7,7 +7,7 @@ its status.
 
 from __future__ import annotations
 
-__all__ = ["NOT_READY", "ConfigError", "DataError", "ModelError", "RunFolderError", "StudioError"]
+__all__ = ["NOT_READY", "ConfigError", "DataError", "ExportError", "ModelError", "RunFolderError", "StudioError"]
 
 
 NOT_READY = "Not ready to train"  # the heading of every refusal of a run whose data would not work (Start, the report)

@@ -171,7 +171,7 @@ def corpus_from_run(model_ref: str, request: gr.Request = None, profile: gr.OAut
     if folder is None:
         raise DataError("pick a run in the model picker first: its training texts become the corpus")
     data = load_training_data(load_config(folder.config_path))
-    texts = list(dict.fromkeys(t for role in data.recipe.roles for t in data.prepared.train[role]))
+    texts = data.texts()
     return texts, f"Corpus: **{len(texts):,}** distinct training texts of run `{folder.name}`."
 
 

@@ -28,6 +28,13 @@ class TrainingData:
     def report(self) -> dict:
         return self.prepared.report
 
+    def texts(self, *, validation: bool = False, distinct: bool = True) -> list:
+        """The texts of every text role of the training rows (and the validation rows), in order; `distinct`: each
+        text once."""
+        frames = (self.prepared.train, self.prepared.valid) if validation else (self.prepared.train,)
+        texts = [t for frame in frames for role in self.recipe.roles for t in frame[role]]
+        return list(dict.fromkeys(texts)) if distinct else texts
+
 
 def count_classes(df, column: str | None) -> int | None:
     """Distinct labels in `column` (1 and 1.0 are one class); None when the column is not there."""

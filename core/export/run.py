@@ -17,7 +17,7 @@ from pathlib import Path
 from core.errors import ExportError, StudioError
 from core.export.check import agreement, served_by, session
 from core.export.graph import QUANTISATION, export_graph, quantise, require, unknown_modules
-from core.export.serving import card_section, serving_readme
+from core.export.serving import card_section, serving_readme, tokenizer_fields
 from core.runs.folder import RunFolder
 
 __all__ = ["CHECK_TEXTS", "FP32", "INT8", "MIN_COSINE", "export_checked", "export_run"]
@@ -51,9 +51,7 @@ def export_run(run_dir: str | Path, *, int8: bool = False, log=print) -> dict:
         record = {
             "inputs": names,
             "output": "sentence_embedding",
-            "max_seq_length": model.max_seq_length,
-            "pad_id": model.tokenizer.pad_token_id or 0,
-            "pad_token": model.tokenizer.pad_token or "[PAD]",
+            **tokenizer_fields(model),
             "checked_on": source,
             "fp32": {"file": FP32, "megabytes": _megabytes(fp32), **fp32_agreement},
         }
@@ -97,9 +95,6 @@ def _model_of(folder: RunFolder):
             "incomplete); only an ended run can be exported"
         )
     config = folder.read_config()
-    if not (folder.model_dir / "modules.json").is_file():
-        missing = folder.model_dir / "modules.json"
-        raise ExportError(f"the model folder of run '{folder.name}' is incomplete: {missing} is missing")
     try:
         model = load_model(str(folder.model_dir), device="cpu", trust_remote_code=bool(config.get("trust_remote_code")))
     except Exception as exc:  # a half-copied folder fails in many ways; say which file, as the loader does
@@ -111,8 +106,7 @@ def _texts_of(data) -> tuple[list[str], str]:
     """Up to CHECK_TEXTS of the run's own texts (every text role, training and validation), evenly spread."""
     if data is None:
         return FALLBACK_TEXTS, f"{len(FALLBACK_TEXTS)} built-in sentences (the run's data could not be read)"
-    frames = (data.prepared.train, data.prepared.valid)
-    texts = list(dict.fromkeys(str(t) for frame in frames for role in data.recipe.roles for t in frame[role]))
+    texts = [str(t) for t in data.texts(validation=True)]
     step = max(1, len(texts) // CHECK_TEXTS)
     picked = texts[::step][:CHECK_TEXTS]
     return picked, f"{len(picked)} of the run's own texts"

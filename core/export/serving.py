@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from core.runs.folder import RunFolder
 
-__all__ = ["CARD_END", "CARD_START", "card_section", "example", "serving_readme", "without_card_section"]
+__all__ = ["CARD_END", "CARD_START", "card_section", "example", "serving_readme", "tokenizer_fields", "without_card_section"]
 
 CARD_START = "<!-- sbert-studio: onnx export -->"
 CARD_END = "<!-- /sbert-studio: onnx export -->"
+
+
+def tokenizer_fields(model) -> dict:
+    """What a server sets on the folder's tokenizer.json (export.json records it): truncation length and padding."""
+    return {
+        "max_seq_length": model.max_seq_length,
+        "pad_id": model.tokenizer.pad_token_id or 0,
+        "pad_token": model.tokenizer.pad_token or "[PAD]",
+    }
 
 
 def example(model_dir: str, graph: str, *, max_length: int, pad_id: int, pad_token: str, prompt: str = "") -> str:

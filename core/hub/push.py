@@ -224,10 +224,11 @@ def push_run(
     if repo_id.count("/") != 1 or not all(repo_id.split("/")):
         raise HubError(f"repo id '{repo_id}' must look like 'user/name' or 'organisation/name'")
     ensure_hub_reachable(repo_id, "model repo", HubError, push=True)
-    if include_onnx and not (folder.model_dir / "onnx" / "model.onnx").is_file():
-        from core.export.run import export_run
+    if include_onnx:
+        from core.export.run import FP32, export_run
 
-        export_run(folder.path, int8=True, log=lambda line: None)
+        if not (folder.model_dir / "onnx" / FP32).is_file():
+            export_run(folder.path, int8=True, log=lambda line: None)
     enrich_model_card(folder.path)
     api = HfApi(token=token)
     try:  # the folder as it is: nothing is loaded, so a model that needs remote code pushes like any other

@@ -43,7 +43,7 @@ def check_data(config: TrainConfig, *, load: bool = True) -> dict[str, Any]:
             why = f"not measured: {exc}"
     if model is not None:
         limit = model_token_limit(model)
-        texts = [t for role in data.recipe.roles for t in data.prepared.train[role]]
+        texts = data.texts(distinct=False)
         report["token_lengths"] = token_lengths(
             texts, model.tokenizer, min(config.max_seq_length, limit or config.max_seq_length)
         )
