@@ -21,6 +21,7 @@ __all__ = [
     "METRIC_LABELS",
     "QUERY",
     "RECIPES",
+    "RELEVANCE",
     "ROLES",
     "ROLE_FIELDS",
     "SIDES",
@@ -58,6 +59,8 @@ class LossSpec:
             and the number of classes.
         cached: computes the loss over the whole batch in mini-batches (GradCache), so a large batch (more
             in-batch negatives) fits in memory; TrainConfig.mini_batch_size sets their size.
+        cross_encoder: a CrossEncoder loss (sentence_transformers.cross_encoder.losses) reading (query, document,
+            label) pairs.
     """
 
     name: str
@@ -68,6 +71,7 @@ class LossSpec:
     guided: bool = False
     classifier: bool = False
     cached: bool = False
+    cross_encoder: bool = False
 
     @property
     def batch_sampler(self):
@@ -102,6 +106,8 @@ LOSSES: dict[str, LossSpec] = {
         LossSpec("BatchHardTripletLoss", label_batches=True),
         LossSpec("BatchSemiHardTripletLoss", label_batches=True),
         LossSpec("BatchHardSoftMarginTripletLoss", label_batches=True),
+        # a reranker's: each (query, document) pair's one logit against its 0/1 label or 0-1 score
+        LossSpec("BinaryCrossEntropyLoss", matryoshka=False, cross_encoder=True),
     )
 }
 
@@ -145,6 +151,7 @@ EVALUATOR_KINDS = (
     "embedding_similarity",
     "binary_classification",
     "label_neighbours",
+    "reranking",
 )
 
 # Readable names of the evaluators' metric keys (`valid_spearman_cosine` ends in `spearman_cosine`).
@@ -153,7 +160,12 @@ METRIC_LABELS = {
     "ndcg@10": "NDCG@10",
     "accuracy": "accuracy",
     "average_precision": "average precision",
+    "map": "MAP",
+    "mrr@10": "MRR@10",
 }
+
+# What a rerank table's target means: a 0/1 label, or a graded score (scaled to 0-1) the reranker learns.
+RELEVANCE = "relevance of the document to the query: a 0/1 label, or a score (scaled to 0-1)"
 
 
 @dataclass(frozen=True)
@@ -208,6 +220,8 @@ class Recipe:
             query and a document prompt reads each role with its side's prompt in training, evaluation and mining.
             Negatives are documents. Where every role is a query (scored or labelled pairs, labelled texts) the
             texts are of one kind and all get the query prompt, as sentence-transformers' evaluators read them.
+        cross_encoder: the run trains a CrossEncoder (a reranker: one score per (query, document) pair) instead of
+            an embedding model; a bi-encoder (TrainConfig.retriever) finds its candidates.
     """
 
     name: str
@@ -223,6 +237,7 @@ class Recipe:
     fits: tuple[Fit, ...] = ()
     split_by_query: bool = False
     sides: tuple[str, ...] = ()
+    cross_encoder: bool = False
 
     def __post_init__(self) -> None:
         if len(self.sides) != len(self.roles) or not set(self.sides) <= set(SIDES):
@@ -272,6 +287,8 @@ class Recipe:
         """What a column in `role` means for this trainer type ("positive", "a similarity score"), None if unused."""
         if role in self.roles:
             return self.role_labels[self.roles.index(role)]
+        if role == "target" and self.cross_encoder:
+            return RELEVANCE
         if role in self.optional_roles:
             return NEGATIVE_ROLES[role]
         if role == "target":
@@ -387,6 +404,25 @@ RECIPES: dict[str, Recipe] = {
             defaults=Defaults(lr=1e-4, epochs=1, batch_size=16),
             fits=(Fit(1, "class"),),
             sides=(QUERY,),
+        ),
+        Recipe(
+            name="rerank",
+            roles=("sentence1", "sentence2"),
+            role_labels=("query", "document"),
+            target=None,  # optional: a 0/1 label or a graded score (RELEVANCE)
+            losses=("BinaryCrossEntropyLoss",),
+            evaluator="reranking",
+            primary_metric="ndcg@10",
+            description="A reranker (CrossEncoder): a second model that reads each (query, document) pair and reorders "
+            "the top results a search model found. Trains on queries with documents and a 0/1 label or a score, or on "
+            "(query, positive) rows whose negatives are mined with the search model.",
+            # WikiQA (bench/results/rerank.md): ndcg@10 of the retriever's top 20 rose with these values
+            defaults=Defaults(lr=2e-5, epochs=1, batch_size=16),
+            negatives=True,
+            fits=(),  # a reranker is a second model, not a reading of the table: suggested only when asked
+            split_by_query=True,
+            sides=(QUERY, DOCUMENT),
+            cross_encoder=True,
         ),
     )
 }

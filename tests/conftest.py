@@ -131,6 +131,8 @@ def rows_for(trainer: str, n: int = 60, seed: int = 0) -> tuple[list[str], list[
         return ["sentence1", "sentence2", "target"], [[a[i], b[i], round(rng.uniform(0, 5), 2)] for i in range(n)]
     if trainer == "pair_class":
         return ["sentence1", "sentence2", "target"], [[a[i], b[i], i % 2] for i in range(n)]
+    if trainer == "rerank":  # WikiQA's shape: each query repeated over three documents, the first one relevant
+        return ["sentence1", "sentence2", "target"], [[a[i // 3], b[i], int(i % 3 == 0)] for i in range(n)]
     if trainer == "single_class":
         return ["sentence1", "target"], [[a[i], ["sports", "food", "travel"][i % 3]] for i in range(n)]
     raise ValueError(trainer)

@@ -40,6 +40,7 @@ def test_the_literal_check_would_see_a_trainer_name(tmp_path):
 
 
 def test_every_recipe_names_an_evaluator_that_is_built_and_losses_sentence_transformers_has():
+    from sentence_transformers.cross_encoder import losses as cross_encoder_losses
     from sentence_transformers.sentence_transformer import losses
 
     from core.training.evaluation import EVALUATORS
@@ -49,8 +50,10 @@ def test_every_recipe_names_an_evaluator_that_is_built_and_losses_sentence_trans
         assert recipe.evaluator in EVALUATORS, recipe.name
         assert recipe.target in (None, *TARGETS), recipe.name
         assert set(recipe.losses) <= set(LOSSES), recipe.name
-    for spec in LOSSES.values():
-        assert hasattr(losses, spec.name), spec.name
+    for spec in LOSSES.values():  # a reranker's losses are CrossEncoder losses, and only a reranker takes them
+        assert hasattr(cross_encoder_losses if spec.cross_encoder else losses, spec.name), spec.name
+    for recipe in RECIPES.values():
+        assert all(LOSSES[name].cross_encoder == recipe.cross_encoder for name in recipe.losses), recipe.name
 
 
 def test_batch_samplers_are_sentence_transformers_own_values():

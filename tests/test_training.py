@@ -37,9 +37,12 @@ def test_each_trainer_type_trains_with_its_default_loss_and_evaluator(trainer, d
     assert final["primary_metric"] == RECIPES[trainer].primary_metric
     for name in ("config.yaml", "data_report.json", "status.json", "metrics.jsonl", "log.txt", "model/README.md"):
         assert (run / name).exists(), name
-    from sentence_transformers import SentenceTransformer
+    from sentence_transformers import CrossEncoder, SentenceTransformer
 
-    assert SentenceTransformer(str(run / "model")).encode(["a man plays a guitar"]).shape == (1, 32)
+    if RECIPES[trainer].cross_encoder:  # a reranker: one score per (query, document) pair
+        assert CrossEncoder(str(run / "model")).predict([("a man plays", "a guitar"), ("a", "b")]).shape == (2,)
+    else:
+        assert SentenceTransformer(str(run / "model")).encode(["a man plays a guitar"]).shape == (1, 32)
 
 
 OTHER_LOSSES = [(r.name, loss) for r in RECIPES.values() for loss in r.losses[1:] if r.name != "qa"]

@@ -36,6 +36,12 @@ def check(config: TrainConfig) -> TrainConfig:
                     f"mini_batch_size: {spec.name} does not embed in mini-batches; leave it empty, or choose "
                     + (f"a cached loss ({allowed_list(cached)})" if cached else "a trainer type with a cached loss")
                 )
+            if recipe.cross_encoder:  # a reranker: one score per pair, no embeddings to truncate or adapt
+                need(not config.lora, f"lora: trainer '{recipe.name}' trains a whole CrossEncoder; turn LoRA off")
+                need(
+                    not config.matryoshka_dims,
+                    f"matryoshka_dims: trainer '{recipe.name}' gives scores, not embeddings; leave out --matryoshka-dims",
+                )
             if spec.label_batches and (batch < 4 or batch % 2):
                 problems.append(
                     f"batch_size: {batch} does not suit {spec.name}, whose batches hold pairs of texts of one label; "

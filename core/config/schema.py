@@ -168,6 +168,14 @@ class TrainConfig:
         group="negatives",
         label="Mine hard negatives with the base model before training (retrieval trainer types)",
     )
+    retriever: str | None = setting(
+        None,
+        "rerank: the search model (an embedding model: Hub id or folder) whose top results the reranker reorders; it "
+        "mines the negatives and its own ranking is the baseline (default: the base model when it is an embedding "
+        "model, else the default model)",
+        group="negatives",
+        label="Search model for rerank (empty: the base model, or the default model)",
+    )
     mining_margin: float = setting(
         MINING_MARGIN,
         "with --mine-negatives: a mined negative scores at least this share below the positive (fewer false negatives)",

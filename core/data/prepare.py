@@ -9,6 +9,7 @@ them. The returned report is what data_report.json and the UI's data report show
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.holdout import held_out_groups, held_out_rows
-from core.data.negatives import binary_labels, build_retrieval
+from core.data.negatives import BINARY_WORDS, binary_key, binary_labels, build_retrieval
 from core.errors import DataError
 from core.recipes import ROLE_FIELDS, LossSpec, Recipe, trainer_for
 
@@ -86,6 +87,20 @@ def prepare_data(
     )
     negatives = [c for c in [mapping.get("sentence3"), *(negative_columns or [])] if c] if recipe.negatives else []
     label = mapping.get("target") if recipe.negatives else None
+    if recipe.cross_encoder and label and _graded(train_df, label):  # a reranker's graded relevance: scaled scores
+        graded = dataclasses.replace(recipe, target="score", negatives=False)
+        return prepare_data(
+            train_df,
+            valid_df,
+            graded,
+            mapping,
+            loss,
+            validation_fraction=validation_fraction,
+            seed=seed,
+            max_samples=max_samples,
+            score_range=score_range,
+            batch_size=batch_size,
+        )
     if label or negatives:
         for frame, what in ((train_df, "training data"), (valid_df, "validation data")):
             if frame is not None:
@@ -133,6 +148,13 @@ def prepare_data(
     report["duplicates"] = int(train.duplicated(subset=list(recipe.roles)).sum())
     report["rows_kept"] = {"train": len(train), "validation": len(valid)}
     return Prepared(train.reset_index(drop=True), valid.reset_index(drop=True), report, label_names)
+
+
+def _graded(df: pd.DataFrame, column: str) -> bool:
+    """A target column holding more than 0/1-like labels (grades, scores): a reranker learns it as a score."""
+    if column not in df.columns:
+        return False
+    return bool({binary_key(v) for v in df[column].dropna() if _text(v)} - set(BINARY_WORDS))
 
 
 def _prepare_retrieval(

@@ -18,6 +18,7 @@ from core.errors import ExportError, StudioError
 from core.export.check import agreement, served_by, session
 from core.export.graph import QUANTISATION, export_graph, quantise, require, unknown_modules
 from core.export.serving import card_section, serving_readme, tokenizer_fields
+from core.recipes import RECIPES
 from core.runs.folder import RunFolder
 
 __all__ = ["CHECK_TEXTS", "FP32", "INT8", "MIN_COSINE", "export_checked", "export_run"]
@@ -95,6 +96,12 @@ def _model_of(folder: RunFolder):
             "incomplete); only an ended run can be exported"
         )
     config = folder.read_config()
+    recipe = RECIPES.get(config.get("trainer") or "")
+    if recipe is not None and recipe.cross_encoder:
+        raise ExportError(
+            f"run '{folder.name}' is a reranker (a CrossEncoder): the ONNX export covers embedding models; serve the "
+            "reranker with sentence-transformers' CrossEncoder (the model folder), or export it with its backend='onnx'"
+        )
     try:
         model = load_model(str(folder.model_dir), device="cpu", trust_remote_code=bool(config.get("trust_remote_code")))
     except Exception as exc:  # a half-copied folder fails in many ways; say which file, as the loader does

@@ -153,9 +153,18 @@ def enrich_model_card(run_dir: str | Path) -> Path:
         f"- Data: `{Path(str(config.get('data_path', ''))).name}`, {rows.get('train', '?')} training rows, "
         f"{rows.get('validation', '?')} validation rows ({report.get('validation', {}).get('source', 'validation split')})",
         f"- Parameters: {params}",
-        f"- Prompts: {Prompts.from_record(report.get('prompts') or {}).describe()}; the saved model applies them in "
-        "`encode_query` / `encode_document`",
     ]
+    if report.get("search_model"):  # a reranker: what finds its candidates, and how it loads
+        lines.append(
+            f"- A reranker (CrossEncoder): `CrossEncoder(...).rank(query, documents)` reorders the documents a search model "
+            f"found; trained and measured behind `{report['search_model']}`, reranking each validation query's top "
+            "candidates (the figure before training is that search model's own ranking)"
+        )
+    else:
+        lines.append(
+            f"- Prompts: {Prompts.from_record(report.get('prompts') or {}).describe()}; the saved model applies them in "
+            "`encode_query` / `encode_document`"
+        )
     if report.get("lora"):
         adapter = report["lora"]
         lines.append(

@@ -15,16 +15,23 @@ from pathlib import Path
 
 from core.inference.models import load_model, model_token_limit, needs_remote_code, weights_version
 
-__all__ = ["cached_model", "forget", "model_facts", "peek_model"]
+__all__ = ["cached_model", "cached_reranker", "forget", "model_facts", "peek_model"]
 
 KEEP = 2  # models kept in memory
 
 
 _lock = threading.Lock()
-_models: OrderedDict[tuple[str, int | None], object] = OrderedDict()  # (ref, weights_version) -> model
+_models: OrderedDict[tuple, object] = OrderedDict()  # (ref, weights_version[, "reranker"]) -> model
 
 
-def cached_model(ref: str, *, base_of: str | None = None, trust_remote_code: bool = False):
+def cached_reranker(ref: str):
+    """The CrossEncoder for `ref` (core.inference.rerankers), kept as `cached_model` keeps embedding models."""
+    from core.inference.rerankers import load_cross_encoder
+
+    return cached_model(ref, loader=load_cross_encoder)
+
+
+def cached_model(ref: str, *, base_of: str | None = None, trust_remote_code: bool = False, loader=load_model):
     """The SentenceTransformer for `ref`, loaded once and kept among the last `KEEP` used; `base_of`: the run model
     whose base `ref` is (a run that trusted its model's code loads its base with it too: `needs_remote_code`);
     `trust_remote_code`: the person asked for the model's own code (the Model tab's setting, already gated).
@@ -33,15 +40,15 @@ def cached_model(ref: str, *, base_of: str | None = None, trust_remote_code: boo
         ModelError: the model cannot be resolved or loaded (see core.inference.models).
     """
     ref = ref.strip()
-    key = (ref, weights_version(ref))
+    key = (ref, weights_version(ref)) + (() if loader is load_model else ("reranker",))
     with _lock:
         if key in _models:
             _models.move_to_end(key)
             return _models[key]
     trust = trust_remote_code or needs_remote_code(ref, base_of=base_of)
-    model = load_model(ref, trust_remote_code=trust)  # outside the lock: may take long
+    model = loader(ref, trust_remote_code=trust)  # outside the lock: may take long
     with _lock:
-        for older in [k for k in _models if k[0] == ref]:  # an older version of the same folder
+        for older in [k for k in _models if k[0] == ref and k[2:] == key[2:]]:  # an older version of the same folder
             del _models[older]
         _models[key] = model
         while len(_models) > KEEP:

@@ -163,9 +163,17 @@ def _choice_label(r: dict) -> str:
     return label + (" ⚠ no gain over the base model" if r["warning"] else "")
 
 
-def model_choices(root: Path | None = None, viewer: Visitor | None = None) -> list[tuple[str, str]]:
-    """(label, reference) for the playground's picker: every run with a saved model that `viewer` may see, newest
-    first, then the base models."""
+def is_reranker_run(run: dict) -> bool:
+    """A listed run (list_runs) that trains a reranker (a CrossEncoder), not an embedding model."""
+    from core.recipes import RECIPES
+
+    recipe = RECIPES.get(run.get("trainer") or "")
+    return bool(recipe and recipe.cross_encoder)
+
+
+def model_choices(root: Path | None = None, viewer: Visitor | None = None, *, rerankers: bool = False) -> list[tuple[str, str]]:
+    """(label, reference) for the playground's picker: every run with a saved embedding model that `viewer` may see,
+    newest first, then the base models; `rerankers`: the runs with a saved reranker instead (no base models)."""
     from core.catalog import CURATED_MODELS
 
     runs = [
@@ -174,9 +182,9 @@ def model_choices(root: Path | None = None, viewer: Visitor | None = None) -> li
             str(RunFolder(r["path"]).model_dir),
         )
         for r in list_runs(root, viewer)
-        if r["has_model"]
+        if r["has_model"] and is_reranker_run(r) == rerankers
     ]
-    return runs + [(name, name) for name in CURATED_MODELS]
+    return runs if rerankers else runs + [(name, name) for name in CURATED_MODELS]
 
 
 def base_model_of(model_ref: str) -> str | None:

@@ -42,6 +42,7 @@ def confine(config: TrainConfig, *, space: bool, visitor: Visitor | None = None)
             "valid_split": confine_split(config.valid_split, "valid_split", visitor),
         }
         check_model_ref(config.model, visitor)
+        check_model_ref(config.retriever, visitor, "retriever")
         if config.trust_remote_code and not (visitor and visitor.admin):
             raise ConfigError(
                 "trust_remote_code: on this Space only its owner may run a model's own code; pick a model that needs "

@@ -40,11 +40,14 @@ def training_arguments(
     progress_bar,
     resuming=False,
     prompts=None,
+    cross_encoder=False,
 ):
-    from sentence_transformers import SentenceTransformerTrainingArguments
+    """The trainer's arguments; `cross_encoder`: a reranker's (CrossEncoderTrainingArguments, the same settings)."""
+    from sentence_transformers import CrossEncoderTrainingArguments, SentenceTransformerTrainingArguments
 
+    arguments = CrossEncoderTrainingArguments if cross_encoder else SentenceTransformerTrainingArguments
     evaluating = cfg.eval_strategy != "no"
-    return SentenceTransformerTrainingArguments(
+    return arguments(
         output_dir=output_dir,
         num_train_epochs=cfg.epochs,
         per_device_train_batch_size=cfg.batch_size,
@@ -60,7 +63,7 @@ def training_arguments(
         fp16=resolve_precision(cfg.mixed_precision) == "fp16",
         bf16=resolve_precision(cfg.mixed_precision) == "bf16",
         auto_find_batch_size=cfg.auto_find_batch_size,
-        **_checkpointing(SentenceTransformerTrainingArguments, cfg.gradient_checkpointing),
+        **_checkpointing(arguments, cfg.gradient_checkpointing),
         logging_steps=logging_steps,
         eval_strategy=cfg.eval_strategy,
         eval_steps=eval_steps if cfg.eval_strategy == "steps" else None,

@@ -18,6 +18,8 @@ better model from a worse one on the person's task:
 - label_neighbours (labelled single texts): are a validation text's nearest training texts of its label? ndcg@10 of same-label
   neighbours and 5-NN accuracy (core.training.label_neighbours); random easy triplets, the old measure,
   rose while a model got worse at this.
+- reranking (a CrossEncoder): ndcg@10 of the reranked candidates a search model found for each validation query,
+  its baseline the search model's own order (core.training.rerank).
 
 With Matryoshka dims, one evaluator per dimension; the primary metric is the full dimension's.
 """
@@ -53,12 +55,14 @@ def build_evaluator(
     matryoshka_dims: list[int] | None = None,
     seed: int = 42,
     valid_negatives: dict[str, list[str]] | None = None,
+    retriever=None,
 ):
     """A sentence-transformers evaluator for `recipe` on `valid` (columns in recipe order).
 
     Args:
         valid_negatives: for retrieval, every known negative of each validation query (query -> texts);
             None: the negative columns of `valid`.
+        retriever: for a reranker, the search model that finds each validation query's candidates.
     """
     from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
 
@@ -66,15 +70,11 @@ def build_evaluator(
     evaluators = []
     for dim in dims:
         name = EVAL_NAME if dim is None else f"{EVAL_NAME}_dim{dim}"
-        evaluators.append(_one(recipe, valid, train, name, dim, loss, num_labels, batch_size, seed, valid_negatives))
+        task = _Task(valid, train, loss, num_labels, seed, valid_negatives, retriever)
+        evaluators.append(EVALUATORS[recipe.evaluator](task, name=name, batch_size=batch_size, truncate_dim=dim))
     if len(evaluators) == 1:
         return evaluators[0]
     return SequentialEvaluator(evaluators, main_score_function=lambda scores: scores[0])
-
-
-def _one(recipe, valid, train, name, dim, loss, num_labels, batch_size, seed, valid_negatives):
-    task = _Task(valid, train, loss, num_labels, seed, valid_negatives)
-    return EVALUATORS[recipe.evaluator](task, name=name, batch_size=batch_size, truncate_dim=dim)
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ class _Task:
     num_labels: int
     seed: int
     valid_negatives: dict[str, list[str]] | None
+    retriever: object = None
 
 
 def _information_retrieval(task: _Task, **common):
@@ -133,6 +134,14 @@ def _label_neighbours(task: _Task, **common):
     )
 
 
+def _reranking(task: _Task, *, name: str, batch_size: int, truncate_dim=None):
+    from core.training import rerank
+
+    return rerank.build_evaluator(
+        task.valid, task.train, task.valid_negatives, task.retriever, name=name, batch_size=batch_size, seed=task.seed
+    )
+
+
 # Recipe.evaluator -> builder; tests/test_recipes.py checks it covers core.recipes.EVALUATOR_KINDS.
 EVALUATORS = {
     "information_retrieval": _information_retrieval,
@@ -140,6 +149,7 @@ EVALUATORS = {
     "embedding_similarity": _embedding_similarity,
     "binary_classification": _binary_classification,
     "label_neighbours": _label_neighbours,
+    "reranking": _reranking,
 }
 
 

@@ -34,6 +34,7 @@ from typing import Any
 from core.config import TrainConfig
 from core.errors import StudioError
 from core.inference.models import load_model
+from core.prompts import Prompts
 from core.runs import lock
 from core.runs.folder import RunFolder, is_main_process, new_run_dir
 from core.runs.state import TERMINAL_STATES, RunState
@@ -162,6 +163,59 @@ class TrainingJob:
         if cfg.mixed_precision == "auto":
             state.note(f"precision: {'bf16' if resolve_precision('auto') == 'bf16' else 'fp32'} (auto)")
 
+        built = (self._reranker if recipe.cross_encoder else self._embedding_model)(cfg, data)
+        if built is None:  # stopped while negatives were mined: the base model is saved
+            return
+        model, loss, evaluator = built
+        if self._stopped_before("baseline", model):
+            return
+        checkpoint = resume_point(self.folder, state) if self.resume else None
+        if checkpoint is not None:
+            primary_key = state.snapshot()["primary_key"]
+            evaluator.primary_metric = primary_key
+            if self._stopped_before("training", model):
+                return
+            return self._fit(model, loss, evaluator, data, primary_key, checkpoint)
+        state.set_state("baseline")
+        try:
+            # also fixes evaluator.primary_metric's full key; a reranker's baseline is its search model's ranking
+            baseline = evaluator.retriever_metrics() if recipe.cross_encoder else evaluator(model)
+        except RunStopped:  # stop asked while the baseline was measured: it ends now, the base model saved
+            self._stopped_before("training", model)
+            return
+        primary_key = evaluator.primary_metric
+        event = eval_event(baseline, primary_key, step=0, epoch=0.0)
+        self.folder.append_metrics(event)
+        state.update(primary_key=primary_key, baseline=event["primary"], last=event["primary"])
+        state.note(f"baseline {recipe.primary_metric}: {event['primary']:.4f}")
+        if getattr(evaluator, "greater_is_better", True) and event["primary"] >= HEADROOM:
+            notice = (
+                self._headroom_notice(recipe, event["primary"])
+                if recipe.cross_encoder
+                else (
+                    f"the base model already scores {event['primary']:.3f} ({recipe.primary_metric}) on your validation data: "
+                    "little is left to gain, and training can lose some of what the model knew. If the run does not beat "
+                    "the base model, the base model is kept; a harder validation split (more candidates, hard negatives) "
+                    "tells more"
+                )
+            )
+            state.update(notice=notice)
+            state.note(f"notice: {notice}")
+        if self._stopped_before("training", model):
+            return
+        self._fit(model, loss, evaluator, data, primary_key, None)
+
+    @staticmethod
+    def _headroom_notice(recipe, score: float) -> str:
+        return (
+            f"the search model alone already ranks your validation queries' candidates at {score:.3f} ({recipe.primary_metric}): "
+            "a reranker has little left to gain and adds latency to every query; a harder validation split tells more"
+        )
+
+    def _embedding_model(self, cfg: TrainConfig, data):
+        """The embedding model with its prompts (and adapter), mined negatives, loss and evaluator; None when stop
+        was asked while mining (the run has ended)."""
+        state, recipe, prepared = self.state, data.recipe, data.prepared
         model = load_model(cfg.model, max_seq_length=cfg.max_seq_length, trust_remote_code=cfg.trust_remote_code)
         if cfg.trust_remote_code:
             state.note(f"trust_remote_code is on: code from model '{cfg.model}' runs on this machine")
@@ -184,7 +238,7 @@ class TrainingJob:
                 mined = model_setup.mine(cfg, data, model, self.prompts, state)
             except RunStopped:  # stop asked while negatives were mined: the run ends now, the base model saved
                 self._stopped_before("training", model)
-                return
+                return None
             if mined is not None:
                 prepared.report["mined_negatives"] = mined
                 self.folder.write_report(prepared.report)
@@ -209,38 +263,50 @@ class TrainingJob:
             seed=cfg.seed,
             valid_negatives=prepared.valid_negatives,
         )
-        if self._stopped_before("baseline", model):
-            return
-        checkpoint = resume_point(self.folder, state) if self.resume else None
-        if checkpoint is not None:
-            primary_key = state.snapshot()["primary_key"]
-            evaluator.primary_metric = primary_key
-            if self._stopped_before("training", model):
-                return
-            return self._fit(model, loss, evaluator, data, primary_key, checkpoint)
-        state.set_state("baseline")
+        return model, loss, evaluator
+
+    def _reranker(self, cfg: TrainConfig, data):
+        """A reranker (core.training.rerank): the CrossEncoder, its search model's mined negatives, the labelled
+        pairs, its loss and its evaluator on the search model's candidates; None when stop was asked while mining."""
+        from core.training import rerank
+
+        state, prepared = self.state, data.prepared
+        model = rerank.load_reranker(cfg)
+        retriever = rerank.load_retriever(cfg)
+        state.note(f"reranker from {cfg.model}; search model {rerank.retriever_ref(cfg)}")
+        model_setup.stop_hook(model, self._stop)
+        model_setup.stop_hook(retriever, self._stop)
+        self.prompts = Prompts(query="", document="", source={})  # a CrossEncoder reads a pair as one input
         try:
-            baseline = evaluator(model)  # also fixes evaluator.primary_metric's full key
-        except RunStopped:  # stop asked while the baseline was measured: it ends now, the base model saved
+            mined = rerank.prepare_pairs(cfg, data, retriever, state)
+        except RunStopped:
             self._stopped_before("training", model)
-            return
-        primary_key = evaluator.primary_metric
-        event = eval_event(baseline, primary_key, step=0, epoch=0.0)
-        self.folder.append_metrics(event)
-        state.update(primary_key=primary_key, baseline=event["primary"], last=event["primary"])
-        state.note(f"baseline {recipe.primary_metric}: {event['primary']:.4f}")
-        if getattr(evaluator, "greater_is_better", True) and event["primary"] >= HEADROOM:
-            notice = (
-                f"the base model already scores {event['primary']:.3f} ({recipe.primary_metric}) on your validation data: "
-                "little is left to gain, and training can lose some of what the model knew. If the run does not beat "
-                "the base model, the base model is kept; a harder validation split (more candidates, hard negatives) "
-                "tells more"
-            )
-            state.update(notice=notice)
-            state.note(f"notice: {notice}")
-        if self._stopped_before("training", model):
-            return
-        self._fit(model, loss, evaluator, data, primary_key, None)
+            return None
+        if mined is not None:
+            prepared.report["mined_negatives"] = mined
+        prepared.report["search_model"] = rerank.retriever_ref(cfg)
+        self.folder.write_report(prepared.report)
+        state.update(
+            parameters=sum(p.numel() for p in model.parameters()), trainable_parameters=sum(p.numel() for p in model.parameters())
+        )
+        state.note(f"rows: {len(prepared.train)} train pairs, {len(prepared.valid)} validation")
+        labels = prepared.train["label"]
+        relevant = int((labels >= 0.5).sum())
+        weight = round(len(labels) / relevant - 1, 3) if 0 < relevant < len(labels) else None  # negatives per positive
+        loss = build_loss(data.loss, model, positive_weight=weight)
+        if weight:
+            state.note(f"a relevant pair weighs {weight:g} (negatives per positive), as sentence-transformers' recipe does")
+        evaluator = build_evaluator(
+            data.recipe,
+            prepared.valid,
+            prepared.train,
+            batch_size=cfg.batch_size,
+            seed=cfg.seed,
+            valid_negatives=prepared.valid_negatives,
+            retriever=retriever,
+        )
+        del retriever
+        return model, loss, evaluator
 
     def _fit(self, model, loss, evaluator, data, primary_key: str, checkpoint) -> None:
         """Train (from `checkpoint` when resuming), evaluate the final model, do no harm, save."""
@@ -269,7 +335,7 @@ class TrainingJob:
             judged_on = next((e for e in reversed(self.folder.evaluations()) if e.get("step", 0) > 0), None)
             final = judged_on["primary"] if judged_on else None
         baseline = state.snapshot()["baseline"]
-        verdict = judge(baseline, final, getattr(evaluator, "greater_is_better", True))
+        verdict = judge(baseline, final, getattr(evaluator, "greater_is_better", True), base_is_a_model=not recipe.cross_encoder)
         if verdict.keep_base and is_main_process():  # do no harm: never hand out a model worse than the one the person had
             self._base_model().save(str(self.folder.model_dir))
         else:
@@ -314,6 +380,7 @@ class TrainingJob:
             keep_base=keep_base,
             lr=cfg.lr,
             negatives_tip=bool(recipe.negatives) and not cfg.mine_negatives,
+            reranker=recipe.cross_encoder,
         )
         self.state.update(warning=message)
         self.state.note(f"warning: {message}")

@@ -16,6 +16,7 @@ def build_loss(
     matryoshka_dims: list[int] | None = None,
     guide=None,
     mini_batch_size: int | None = None,
+    positive_weight: float | None = None,
 ):
     """The sentence-transformers loss named by `spec`, for `model`.
 
@@ -25,7 +26,15 @@ def build_loss(
         guide: for guided losses (GISTEmbedLoss), a frozen copy of the base model: in-batch texts it
             scores above the positive are not used as negatives (likely unlabelled positives).
         mini_batch_size: for cached losses, the texts embedded at once (None: sentence-transformers' 32).
+        positive_weight: for a reranker's binary cross-entropy, the weight of a relevant pair (sentence-transformers'
+            recipe: the number of negatives per positive, so both kinds weigh alike).
     """
+    if spec.cross_encoder:  # a reranker's loss: (query, document, label) pairs, one logit each
+        import torch
+        from sentence_transformers.cross_encoder import losses as cross_encoder_losses
+
+        weight = {"pos_weight": torch.tensor(positive_weight)} if positive_weight else {}
+        return getattr(cross_encoder_losses, spec.name)(model, **weight)
     from sentence_transformers.sentence_transformer import losses
 
     cls = getattr(losses, spec.name)

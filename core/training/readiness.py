@@ -9,7 +9,10 @@ report shows blockers and `warnings` before Start. The bounds, documented in the
   do-no-harm would act on noise (warning below FEW_VALIDATION);
 - class trainer types: fewer than two classes with two or more training rows (a refusal), or most
   classes with fewer than THIN_CLASS rows (a warning);
-- more than MAX_STEPS optimizer steps (epochs × batches): days of training, usually a typo.
+- more than MAX_STEPS optimizer steps (epochs × batches): days of training, usually a typo;
+- a reranker (rerank) whose rows have no negatives: they are mined with the search model (a warning that says
+  so), unless the table has fewer than `num_negatives` + 2 distinct documents to mine from (a refusal: nothing
+  to rank a query's document against).
 
 A pure function of its inputs; messages name settings by their console flags, which the page shows
 as its own labels (ui.words).
@@ -47,7 +50,7 @@ class Readiness:
 
 def _validation_items(recipe: Recipe, valid: pd.DataFrame) -> tuple[int, str]:
     """How many things the validation metric averages over, and what they are called."""
-    if recipe.evaluator == "information_retrieval":
+    if recipe.evaluator in ("information_retrieval", "reranking"):
         return int(valid["sentence1"].nunique()), "validation queries"
     return len(valid), "validation rows"
 
@@ -74,6 +77,8 @@ def readiness(config: TrainConfig, recipe: Recipe, prepared: Prepared) -> Readin
         )
     elif items < FEW_VALIDATION:
         out.warnings.append(f"{items} {what}: each one moves the metric by {1 / items:.2f}, so small changes are noise")
+    if recipe.cross_encoder:
+        _rerank(out, config, train)
     counts = prepared.report.get("labels", {}).get("counts")
     if recipe.target == "class" and counts:
         _classes(out, recipe, pd.Series(counts))
@@ -86,6 +91,28 @@ def readiness(config: TrainConfig, recipe: Recipe, prepared: Prepared) -> Readin
             f"{MAX_STEPS:,} the studio starts (days of training); lower the epochs (--epochs) or set fewer rows (--max-samples)"
         )
     return out
+
+
+def _rerank(out: Readiness, config: TrainConfig, train: pd.DataFrame) -> None:
+    """A reranker learns to rank a query's relevant document above others: rows without negatives get mined ones."""
+    from core.data.rerank import documents, needs_mining
+
+    if not needs_mining(train):
+        return
+    found, wanted = len(documents(train)), config.num_negatives
+    search = config.retriever or "the base model (or the default model when the base is a reranker)"
+    if found < wanted + 2:
+        out.blockers.append(
+            f"rerank: no query has a document marked as not relevant, and the table's {found} distinct document(s) are "
+            f"too few to mine {wanted} negative(s) per query from (at least {wanted + 2}): a reranker needs documents to "
+            "rank against each query's own. Add rows with other documents, a negative column (--sentence3-column), or a "
+            "0/1 label column marking the documents that do not answer their query (--target-column)"
+        )
+    else:
+        out.warnings.append(
+            f"rerank: the table gives no negatives (no 0/1 label column, no negative column), so {wanted} per query "
+            f"will be mined from its {found:,} documents with the search model, {search}"
+        )
 
 
 def _classes(out: Readiness, recipe: Recipe, counts: pd.Series) -> None:

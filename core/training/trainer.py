@@ -40,11 +40,11 @@ def build_trainer(
     resuming: bool = False,
 ):
     from datasets import Dataset
-    from sentence_transformers import SentenceTransformerTrainer
+    from sentence_transformers import CrossEncoderTrainer, SentenceTransformerTrainer
     from transformers import EarlyStoppingCallback
     from transformers.trainer_callback import PrinterCallback
 
-    prepared = data.prepared
+    prepared, cross_encoder = data.prepared, data.recipe.cross_encoder
     train = Dataset.from_pandas(prepared.train, preserve_index=False)
     sampler = sampler_for(data.loss, config.group_by_length, label_pairs=data.recipe.makes_label_pairs(data.loss))
     world = int(os.environ.get("WORLD_SIZE", "1"))  # processes under torchrun / accelerate launch
@@ -61,14 +61,16 @@ def build_trainer(
         cpu_processes=world > 1 and not has_cuda(),
         progress_bar=progress_bar,
         resuming=resuming,
-        prompts=prompts.for_columns(run_prompts, data.recipe, data.loss, prepared.train.columns),
+        # a CrossEncoder reads a pair as one input: no per-column prompts
+        prompts=None if cross_encoder else prompts.for_columns(run_prompts, data.recipe, data.loss, prepared.train.columns),
+        cross_encoder=cross_encoder,
     )
     callbacks = [StudioCallback(state, folder, stop, primary_key)]
     if head_of(loss) is not None:  # SoftmaxLoss: its classifier is saved with each checkpoint, for a resume
         callbacks.append(LossHeadCallback(loss))
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience, config.early_stopping_threshold))
-    trainer = SentenceTransformerTrainer(
+    trainer = (CrossEncoderTrainer if cross_encoder else SentenceTransformerTrainer)(
         model=model,
         args=args,
         train_dataset=train,

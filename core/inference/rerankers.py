@@ -1,0 +1,87 @@
+"""Rerankers (sentence-transformers' CrossEncoder): telling one from an embedding model, loading it, and
+search-then-rerank.
+
+A reranker reads a (query, document) pair and gives one score; it is too slow to read a whole corpus, so a
+search model (a bi-encoder) finds the top k first and the reranker reorders them. Any encoder becomes a
+reranker with a fresh one-logit head (`CrossEncoder(path, num_labels=1)`); a CrossEncoder folder or Hub model
+keeps its own head.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from core.errors import ModelError
+from core.inference.models import logger, model_file, resolve_model
+
+__all__ = ["is_cross_encoder", "load_cross_encoder", "search_then_rerank"]
+
+
+def is_cross_encoder(ref: str) -> bool:
+    """A CrossEncoder's folder or cached Hub model (sentence-transformers' `model_type`, or a transformers
+    sequence-classification model with one label, as older rerankers on the Hub are). Never downloads."""
+    saved = model_file(ref, "config_sentence_transformers.json")
+    if saved is not None:
+        try:
+            return json.loads(saved.read_text()).get("model_type") == "CrossEncoder"
+        except (OSError, ValueError):
+            return False
+    if model_file(ref, "modules.json") is not None:  # an embedding model's folder
+        return False
+    config = model_file(ref, "config.json")
+    try:
+        facts = json.loads(config.read_text()) if config else {}
+    except (OSError, ValueError):
+        return False
+    classifier = any(str(a).endswith("ForSequenceClassification") for a in facts.get("architectures") or [])
+    return classifier and facts.get("num_labels", len(facts.get("id2label") or {1: 0})) == 1
+
+
+def load_cross_encoder(ref: str, *, max_length: int | None = None, trust_remote_code: bool = False, device=None):
+    """A CrossEncoder from a Hub id or a folder: its own head when it is one (`is_cross_encoder`), else the encoder
+    with a fresh one-logit head (its score goes through a sigmoid, 0-1).
+
+    Raises:
+        ModelError: the model cannot be resolved or loaded.
+    """
+    from sentence_transformers import CrossEncoder
+
+    target = resolve_model(ref)
+    fresh = not is_cross_encoder(target)
+    if trust_remote_code:
+        logger.warning("trust_remote_code is on: code from model '%s' runs on this machine", ref)
+    try:
+        model = CrossEncoder(target, num_labels=1 if fresh else None, trust_remote_code=trust_remote_code, device=device)
+    except OSError as exc:
+        raise ModelError(f"model '{ref}' could not be loaded as a reranker: {exc}") from None
+    except Exception as exc:
+        raise ModelError(f"model '{ref}' could not be loaded as a reranker ({type(exc).__name__}: {exc})") from None
+    positions = getattr(model.config, "max_position_embeddings", None)
+    limits = [n for n in (max_length, positions, model.max_length) if isinstance(n, int) and 0 < n < 1_000_000]
+    if limits:  # a pair longer than the model's position embeddings cannot be read: capped, as load_model caps
+        model.max_length = min(limits)
+    return model
+
+
+def search_then_rerank(retrieve, reranker, query: str, *, top_k: int = 20) -> dict:
+    """Search with `retrieve(query, top_k)` (a list of hits: rank, score, text; core.inference.search), then reorder
+    the hits with `reranker`. Returns both lists, each reranked hit's move (`moved`: places up, negative down)
+    and both latencies in milliseconds."""
+    start = time.perf_counter()
+    hits = retrieve(query, top_k)
+    searched = time.perf_counter()
+    scores = reranker.predict([(query, hit["text"]) for hit in hits], convert_to_numpy=True) if hits else []
+    reranked = sorted(
+        ({**hit, "retriever_rank": hit["rank"], "score": float(s)} for hit, s in zip(hits, scores, strict=True)),
+        key=lambda h: -h["score"],
+    )
+    for rank, hit in enumerate(reranked, start=1):
+        hit["rank"], hit["moved"] = rank, hit["retriever_rank"] - rank
+    done = time.perf_counter()
+    return {
+        "retrieved": hits,
+        "reranked": reranked,
+        "search_ms": (searched - start) * 1000,
+        "rerank_ms": (done - searched) * 1000,
+    }

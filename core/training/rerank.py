@@ -1,0 +1,125 @@
+"""A reranker run's own steps (Recipe.cross_encoder): its search model, mined negatives, the labelled pairs it
+trains on, and its evaluator, which measures reranking the way it is used.
+
+The search model (the retriever, a bi-encoder: TrainConfig.retriever, else the base model when it embeds, else
+the default model) mines negatives for (query, positive) rows and hands each validation query its top
+CANDIDATES documents. The evaluator reranks those candidates plus the query's own judged documents; its baseline
+is the search model's own ranking of the same lists, so a reranker that does not beat retrieval alone is
+reported like any run that does not beat its base (it would only add latency).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sentence_transformers.cross_encoder.evaluation import CrossEncoderRerankingEvaluator
+
+from core.catalog import DEFAULT_MODEL
+from core.config import TrainConfig
+from core.data.rerank import Judged, documents, judged, labelled_pairs, needs_mining
+from core.inference.models import load_model
+from core.inference.rerankers import is_cross_encoder, load_cross_encoder
+from core.inference.search import encode
+from core.prompts import DOCUMENT, QUERY
+from core.runs.state import RunState
+
+__all__ = [
+    "CANDIDATES",
+    "RerankEvaluator",
+    "build_evaluator",
+    "candidates",
+    "load_reranker",
+    "load_retriever",
+    "prepare_pairs",
+    "retriever_ref",
+]
+
+CANDIDATES = 20  # documents the search model hands the reranker per validation query (the bench's k)
+MAX_POOL = 2000  # training documents searched besides the validation queries' own (a seeded sample beyond that)
+
+
+def retriever_ref(config: TrainConfig) -> str:
+    """The search model of a reranker run (see the module docstring)."""
+    if config.retriever:
+        return config.retriever
+    return DEFAULT_MODEL if is_cross_encoder(config.model) else config.model
+
+
+def load_reranker(config: TrainConfig):
+    return load_cross_encoder(config.model, max_length=config.max_seq_length, trust_remote_code=config.trust_remote_code)
+
+
+def load_retriever(config: TrainConfig):
+    return load_model(retriever_ref(config), max_seq_length=config.max_seq_length)
+
+
+def prepare_pairs(config: TrainConfig, data, retriever, state: RunState) -> dict | None:
+    """Mine negatives with the search model when the rows have none (nothing to rank against), then turn
+    `data.prepared.train` into (query, document, label) pairs. Returns the mining report, None when not mined."""
+    from core.data.negatives import mine_negatives
+
+    prepared, report = data.prepared, None
+    if needs_mining(prepared.train):
+        state.note(f"mining {config.num_negatives} negative(s) per query with the search model {retriever_ref(config)}")
+        prepared.train, report = mine_negatives(
+            prepared.train, retriever, num_negatives=config.num_negatives, margin=config.mining_margin, seed=config.seed
+        )
+        if not report["mined"]:
+            state.note(f"mining: {report['why']}")
+    prepared.train = labelled_pairs(prepared.train)
+    positives = int((prepared.train["label"] >= 0.5).sum())
+    state.note(f"reranker pairs: {len(prepared.train)} ({positives} relevant, {len(prepared.train) - positives} not)")
+    return report
+
+
+def candidates(retriever, judged_docs: Judged, pool: list[str], *, k: int = CANDIDATES, seed: int = 42, batch_size: int = 64):
+    """CrossEncoderRerankingEvaluator samples: each validation query, its relevant documents, and `documents`:
+    its judged documents and the search model's top `k` of the corpus (judged documents and up to MAX_POOL of
+    `pool`), in the search model's order."""
+    own = [t for rel, neg in judged_docs.values() for t in rel + neg]
+    seen = set(own)
+    extra = [t for t in dict.fromkeys(pool) if t not in seen]
+    if len(extra) > MAX_POOL:
+        keep = np.sort(np.random.default_rng(seed).permutation(len(extra))[:MAX_POOL])
+        extra = [extra[i] for i in keep]
+    corpus = list(dict.fromkeys(own + extra))
+    queries = list(judged_docs)
+    scores = (
+        encode(retriever, queries, side=QUERY, batch_size=batch_size)
+        @ encode(retriever, corpus, side=DOCUMENT, batch_size=batch_size).T
+    )
+    scores = scores.cpu().numpy()
+    index = {t: i for i, t in enumerate(corpus)}
+    samples = []
+    for row, query in enumerate(queries):
+        relevant, negatives = judged_docs[query]
+        top = np.argsort(-scores[row])[:k]
+        picked = set(top.tolist()) | {index[t] for t in relevant + negatives}
+        ranked = sorted(picked, key=lambda i: -scores[row, i])
+        samples.append({"query": query, "positive": relevant, "documents": [corpus[i] for i in ranked]})
+    return samples
+
+
+class RerankEvaluator(CrossEncoderRerankingEvaluator):
+    """sentence-transformers' reranking evaluator (ndcg@10, MRR@10, MAP) on the search model's candidates, which
+    also gives the search model's own scores (`retriever_metrics`): the run's baseline."""
+
+    def __call__(self, model, output_path=None, epoch: int = -1, steps: int = -1) -> dict[str, float]:
+        """The reranker's metrics; the search model's (`base_...`) are the baseline, measured once at step 0."""
+        metrics = super().__call__(model, output_path, epoch, steps)
+        return {k: v for k, v in metrics.items() if "_base_" not in k}
+
+    def retriever_metrics(self) -> dict[str, float]:
+        """The metrics of the search model's order of each candidate list, named as the reranker's are."""
+        scores = {"map": [], f"mrr@{self.at_k}": [], f"ndcg@{self.at_k}": []}
+        for sample in self.samples:
+            relevant = [int(d in sample["positive"]) for d in sample["documents"]]
+            order = np.arange(len(relevant), 0, -1)
+            mrr, ndcg, ap = self.compute_metrics(relevant, order, len(sample["positive"]))
+            for key, value in zip(scores, (ap, mrr, ndcg), strict=True):
+                scores[key].append(value)
+        return self.prefix_name_to_metrics({k: float(np.mean(v)) for k, v in scores.items()}, self.name)
+
+
+def build_evaluator(valid, train, valid_negatives, retriever, *, name: str, batch_size: int, seed: int) -> RerankEvaluator:
+    samples = candidates(retriever, judged(valid, valid_negatives), documents(train), seed=seed, batch_size=batch_size)
+    return RerankEvaluator(samples, name=name, batch_size=batch_size, write_csv=False)
