@@ -60,6 +60,7 @@ PATH_PARAMS: dict[str, tuple[str, ...]] = {
     "/similarity": ("model_ref", "base_ref"),
     "/similarity_matrix": ("model_ref", "base_ref"),
     "/search": ("model_ref", "base_ref"),
+    "/search_rerank": ("model_ref", "reranker_ref"),
     "/embedding_map": ("model_ref", "@table_path"),
     "/runs": (),
     "/download_model": ("name",),

@@ -16,7 +16,7 @@ from core.data.load import roles_for
 from core.data.workspace import confine_data
 from core.hub.push import hold_space_token
 from core.runs.disk import prune
-from ui import data_tab, hub_tab, model_tab, playground_tab, runs_tab, train_tab
+from ui import data_tab, hub_tab, model_tab, playground_rerank, playground_tab, runs_tab, train_tab
 from ui.errors import friendly
 from ui.form import Form
 from ui.outputs import Outputs
@@ -203,6 +203,9 @@ def _wire_card(train, playground, hub, tabs: gr.Tabs) -> None:
     def name_of(run_dir: str | None) -> str:
         return Path(run_dir).name if run_dir else ""
 
+    opened = runs_tab.playground_outputs(playground, tabs)
+
+    @opened
     def try_it(run_dir: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None):
         return runs_tab.open_in_playground(name_of(run_dir), request, profile)
 
@@ -211,7 +214,8 @@ def _wire_card(train, playground, hub, tabs: gr.Tabs) -> None:
         return gr.update(value=path, visible=True) if isinstance(path, str) else path
 
     train.ended.change(playground_tab.follow, train.ended, playground.model, api_visibility="undocumented")
-    train.card_try.click(try_it, train.run_dir, [playground.model, playground.base, tabs], api_visibility="undocumented")
+    train.ended.change(playground_rerank.follow, train.ended, playground.reranker, api_visibility="undocumented")
+    train.card_try.click(try_it, train.run_dir, opened.targets, api_visibility="undocumented")
     train.card_download.click(download, train.run_dir, train.card_zip, api_visibility="undocumented")
     train.card_push.click(hub_tab.pick, train.run_dir, [hub.run, tabs], api_visibility="undocumented")
 

@@ -27,7 +27,15 @@ from ui.errors import friendly
 from ui.outputs import Outputs
 from ui.visitor import visitor
 
-__all__ = ["build", "compare_search", "compare_similarity", "corpus_from_table", "draw_map", "matrices", "pick_model"]
+__all__ = [
+    "build",
+    "compare_search",
+    "compare_similarity",
+    "corpus_from_table",
+    "draw_map",
+    "matrices",
+    "pick_model",
+]
 
 MAP_LIMIT = 3000  # texts on the embedding map (an even sample beyond that)
 PROGRESS = gr.Progress()  # a handler default: gradio fills it in
@@ -37,10 +45,16 @@ def _model(ref: str, *, base_of: str | None = None):
     """The loaded model; `base_of`: the picked run's model when `ref` is its base (a run that trusted its model's
     code loads the base model with it too)."""
     from core.inference.cache import cached_model
+    from core.inference.rerankers import is_cross_encoder
 
     ref = (ref or "").strip()
     if not ref:
         raise DataError("pick a model: a finished run, a base model, or type a local folder")
+    if is_cross_encoder(ref):
+        raise DataError(
+            f"'{ref}' is a reranker (a CrossEncoder): it scores (query, document) pairs and makes no embeddings. "
+            "Pick an embedding model here, and the reranker under 'Search, then rerank'"
+        )
     return cached_model(ref, base_of=base_of)
 
 
@@ -124,16 +138,17 @@ def compare_search(
     rows = []
     for hit in tuned:
         before = base_rank.get(hit["index"])
-        moved = (
-            ""
-            if before is None
-            else ("=" if before == hit["rank"] else f"{'↑' if before > hit['rank'] else '↓'}{abs(before - hit['rank'])}")
-        )
+        moved = "" if before is None else _moved(before, hit["rank"])
         rows.append(
             {"rank": hit["rank"], "moved": moved, "base rank": before, "score": round(hit["score"], 4), "text": hit["text"]}
         )
     base_rows = [{"rank": h["rank"], "score": round(h["score"], 4), "text": h["text"]} for h in base[:k]]
     return pd.DataFrame(rows), pd.DataFrame(base_rows) if base_rows else None
+
+
+def _moved(before: int, after: int) -> str:
+    """How a hit's rank changed: ↑2 (two places up), ↓1, or = ."""
+    return "=" if before == after else f"{'↑' if before > after else '↓'}{abs(before - after)}"
 
 
 @friendly
@@ -254,8 +269,11 @@ def newest_choice(request: gr.Request = None, profile: gr.OAuthProfile | None = 
 
 
 def follow(model_path: str | None, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
-    """A run this page watched has ended: its model is picked (the list of runs read again to hold it)."""
-    if not model_path:
+    """A run this page watched has ended: its model is picked (the list of runs read again to hold it); a reranker
+    is picked in 'Search, then rerank' instead (ui.playground_rerank)."""
+    from core.inference.rerankers import is_cross_encoder
+
+    if not model_path or is_cross_encoder(model_path):
         return gr.update()
     return gr.update(choices=model_choices(viewer=visitor(request, profile)), value=model_path)
 
@@ -317,6 +335,9 @@ def build() -> SimpleNamespace:
             ui.map_button = gr.Button("Draw embedding map", elem_id="pg-map-run")
         with gr.Column(visible=False) as ui.map_box:
             ui.map = gr.Plot(label="Embedding map", elem_id="pg-map")
+    from ui import playground_rerank
+
+    playground_rerank.build(ui)
     return ui
 
 
@@ -328,8 +349,8 @@ def _shown_in(handler, outputs: list, box):
     @functools.wraps(handler)
     def event(*args, **kwargs):
         out = handler(*args, **kwargs)
-        if isinstance(out, dict):
-            return out
+        if isinstance(out, dict):  # a refusal (gr.skip()) keeps all; named outputs already resolved show the box too
+            return out if out.get("__type__") == "update" else out | {box: gr.update(visible=True)}
         values = out if isinstance(out, tuple) else (out,)
         return dict(zip(outputs, values, strict=True)) | {box: gr.update(visible=True)}
 
@@ -365,6 +386,9 @@ def wire(ui: SimpleNamespace) -> None:
         ui.search_button.click(searched, search_in, [ui.hits, ui.hits_base, ui.hits_box], api_name="search"),
         ui.query.submit(searched, search_in, [ui.hits, ui.hits_base, ui.hits_box], api_visibility="undocumented"),
     ]
+    from ui import playground_rerank
+
+    playground_rerank.wire(ui, _shown_in)
     table = Outputs(corpus=ui.corpus, corpus_note=ui.corpus_note, corpus_column=ui.corpus_column, map_colour=ui.map_colour)
     loaded = [
         event(table(corpus_from_table), [ui.corpus_file, ui.corpus_column], table.targets, api_visibility="undocumented")

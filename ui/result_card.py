@@ -10,6 +10,7 @@ the one verdict every tab shows (core.training.verdict).
 from __future__ import annotations
 
 from core.runs.folder import RunFolder
+from core.runs.index import is_reranker_run
 from ui.plots import metric_title
 
 __all__ = ["card_text", "python_lines"]
@@ -24,6 +25,12 @@ def card_text(snap: dict, base_model: str | None) -> str:
     metric = metric_title(snap.get("primary_key"), snap.get("primary_metric"))
     base, final, trained = snap.get("baseline"), snap.get("final"), snap.get("trained")
     source = f" `{base_model}`" if base_model else ""
+    if is_reranker_run(snap) and base is not None and final is not None:
+        head = f"### Your reranker: trained from{source}"
+        return (
+            f"{head}\n**{metric}** of your validation queries' candidates: search alone **{_score(base)}** → reranked "
+            f"**{_score(final)}** ({final - base:+.4f}). Try it in the Playground's *Search, then rerank*."
+        )
     if snap.get("kept_base"):
         return (
             f"### Your model: the base model{source}, kept\n"
@@ -40,8 +47,19 @@ def card_text(snap: dict, base_model: str | None) -> str:
 
 
 def python_lines(folder: RunFolder, *, remote_code: bool = False) -> str:
-    """The lines of Python that load the saved model, encode two texts and compare them."""
+    """The lines of Python that load the saved model, encode two texts and compare them (a reranker: score pairs
+    and rank a search's results)."""
     extra = ", trust_remote_code=True" if remote_code else ""
+    if is_reranker_run(folder.read_status() or {}):
+        return (
+            "from sentence_transformers import CrossEncoder\n\n"
+            f'reranker = CrossEncoder("{folder.model_dir.resolve()}"{extra})\n'
+            "# the documents your search model found for the query, best first; the reranker reorders them\n"
+            'query = "How do I get my money back?"\n'
+            'found = ["Refunds are paid to your card within 5 days.", "Our offices open at 9."]\n'
+            "for hit in reranker.rank(query, found):\n"
+            '    print(round(float(hit["score"]), 4), found[hit["corpus_id"]])'
+        )
     return (
         "from sentence_transformers import SentenceTransformer\n\n"
         f'model = SentenceTransformer("{folder.model_dir.resolve()}"{extra})\n'

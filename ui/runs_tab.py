@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from core.config import load_config
 from core.errors import RunFolderError
-from core.runs.index import delete_run, list_runs, resume_checkpoint, zip_model
+from core.runs.index import delete_run, is_reranker_run, list_runs, resume_checkpoint, zip_model
 from core.runs.owner import own_run
 from core.runs.progress import format_seconds, metric_series
 from core.visitors import Visitor
@@ -130,13 +130,21 @@ def load_into_form(form: Form, name: str, who: Visitor | None = None) -> dict:
 
 
 @friendly
-def open_in_playground(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> tuple:
+def open_in_playground(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
+    """The Playground with the run picked: {model, base, tabs}; a reranker run as the reranker ({reranker, tabs})."""
     folder = own_run(name, visitor(request, profile), "open")
     if not folder.has_model:
         raise RunFolderError(f"run '{name}' has no saved model; only an ended run can be opened in the playground")
+    model, tab = str(folder.model_dir), gr.Tabs(selected="playground")
+    if is_reranker_run(folder.read_status() or {}):
+        return {"reranker": gr.update(value=model, choices=None), "tabs": tab}
     base = load_config(folder.config_path).model
-    model = str(folder.model_dir)
-    return gr.update(value=model, choices=None), gr.update(value=base), gr.Tabs(selected="playground")
+    return {"model": gr.update(value=model, choices=None), "base": gr.update(value=base), "tabs": tab}
+
+
+def playground_outputs(playground, tabs) -> Outputs:
+    """Where `open_in_playground` puts the run."""
+    return Outputs(model=playground.model, base=playground.base, reranker=playground.reranker, tabs=tabs)
 
 
 @friendly
@@ -292,7 +300,8 @@ def wire(ui: SimpleNamespace, form: Form, playground, tabs: gr.Tabs, train) -> N
         return load_into_form(form, name, visitor(request, profile))
 
     ui.load.click(load_config_of, ui.pick, list(form.components.values()), api_visibility="undocumented")
-    ui.open.click(open_in_playground, ui.pick, [playground.model, playground.base, tabs], api_visibility="undocumented")
+    opened = playground_outputs(playground, tabs)
+    ui.open.click(opened(open_in_playground), ui.pick, opened.targets, api_visibility="undocumented")
     wire_zip(ui.download, ui.pick, ui.zip, ui.zip_box, api_name="download_model")
     ui.export.click(export_onnx, ui.pick, ui.export_note, api_name="export_onnx")
     ui.pick.change(lambda: "", None, ui.export_note, api_visibility="undocumented")  # it spoke of another run
