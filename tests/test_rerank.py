@@ -169,3 +169,27 @@ def test_the_playground_searches_then_reranks_with_a_reranker_run(finished_run, 
     assert set(opened) == {"reranker", "tabs"} and opened["reranker"]["value"] == model
     card = enrich_model_card(run).read_text()
     assert "A reranker (CrossEncoder)" in card and "encode_query" not in card.split("SBERT Studio")[-1]
+
+
+@pytest.mark.heavy
+def test_a_stopped_reranker_run_resumes_from_its_checkpoint_and_finishes(data_for, tiny_model, tmp_path):
+    import time
+
+    from core.training.job import TrainingJob
+
+    config = TrainConfig(
+        data_path=data_for("rerank", 600), model=tiny_model, trainer="rerank", epochs=3, batch_size=8, eval_steps=20
+    )
+    job = TrainingJob(config, run_dir=str(tmp_path / "run")).start()
+    deadline = time.monotonic() + 300  # a guard against a hang only: the loop ends on the event
+    while (job.snapshot().get("step") or 0) < 25 and job.snapshot()["state"] not in ("failed", "finished"):
+        assert time.monotonic() < deadline, job.snapshot()
+        time.sleep(0.1)
+    job.stop()
+    job.wait()
+    stopped = job.snapshot()
+    assert stopped["state"] == "stopped", stopped.get("error")
+    resumed = TrainingJob(config, run_dir=str(tmp_path / "run"), resume=True).run()
+    assert resumed["state"] == "finished", resumed.get("error")
+    assert resumed["step"] > stopped["step"] and resumed["baseline"] == stopped["baseline"]
+    assert "resuming from checkpoint-" in (tmp_path / "run" / "log.txt").read_text()
