@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/stsb_sweep.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/lora.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/export.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/rerank.py
 
 setup: $(VENV)/.installed-test
 

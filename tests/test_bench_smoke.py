@@ -126,3 +126,13 @@ def test_export_bench_compares_pytorch_with_onnx_fp32_and_int8_each_in_its_own_p
     assert [r["variant"] for r in result["results"]] == ["pytorch", "fp32", "int8"]
     assert result["agreement"]["fp32"]["min_cosine"] >= 0.9999
     assert all(r["sentences_per_s"] > 0 and r["peak_mb"] > 0 and -1 <= r["spearman"] <= 1 for r in result["results"])
+
+
+@pytest.mark.slow
+def test_rerank_bench_reports_search_alone_and_reranked_ndcg_with_the_reranker_s_cost(tmp_path, tiny_model, shared_data):
+    run_bench("rerank", "--rows", "300", "--only", "SNLI triplets", "--model", tiny_model, "--out", str(tmp_path))
+    (result,) = json.loads((tmp_path / "rerank.json").read_text())["results"]
+    assert result["held_out_queries"] == 60  # 20% of the 300 premises
+    assert all(0 <= v <= 1 for v in [*result["top20"].values(), *result["in_app"].values()])
+    assert result["pairs_per_second"] > 0 and result["ms_per_query_k100"] > result["ms_per_query_k20"] > 0
+    assert "search alone → reranked" in (tmp_path / "rerank.md").read_text()

@@ -178,11 +178,11 @@ def test_a_stopped_reranker_run_resumes_from_its_checkpoint_and_finishes(data_fo
     from core.training.job import TrainingJob
 
     config = TrainConfig(
-        data_path=data_for("rerank", 600), model=tiny_model, trainer="rerank", epochs=3, batch_size=8, eval_steps=20
+        data_path=data_for("rerank", 300), model=tiny_model, trainer="rerank", epochs=2, batch_size=8, eval_steps=10
     )
     job = TrainingJob(config, run_dir=str(tmp_path / "run")).start()
     deadline = time.monotonic() + 300  # a guard against a hang only: the loop ends on the event
-    while (job.snapshot().get("step") or 0) < 25 and job.snapshot()["state"] not in ("failed", "finished"):
+    while (job.snapshot().get("step") or 0) < 12 and job.snapshot()["state"] not in ("failed", "finished"):
         assert time.monotonic() < deadline, job.snapshot()
         time.sleep(0.1)
     job.stop()
