@@ -193,3 +193,13 @@ def test_a_stopped_reranker_run_resumes_from_its_checkpoint_and_finishes(data_fo
     assert resumed["state"] == "finished", resumed.get("error")
     assert resumed["step"] > stopped["step"] and resumed["baseline"] == stopped["baseline"]
     assert "resuming from checkpoint-" in (tmp_path / "run" / "log.txt").read_text()
+
+
+def test_the_bundled_rerank_example_opens_as_rerank_with_its_label_as_relevance():
+    from ui.data_tab import EXAMPLES, load_example
+
+    label = next(name for name in EXAMPLES if name.startswith("rerank:"))
+    shown = load_example(label)
+    assert shown["trainer"]["value"] == "rerank"  # never suggested from a table: the example names it
+    assert "Trainer: **rerank**" in shown["summary"]
+    assert shown["roles"]["target"]["value"] == "solves_it" and "relevance" in shown["roles"]["target"]["label"].lower()

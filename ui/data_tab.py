@@ -36,6 +36,7 @@ EXAMPLES = {
     "pair_score: how alike two help-desk questions are (0-5)": "pair_score.csv",
     "pair_class: duplicate help-desk questions (1) or not (0)": "pair_class.csv",
     "single_class: help-desk questions and their topic": "single_class.csv",
+    "rerank: help-desk questions, answers, and whether the answer solves it (1/0)": "rerank.csv",
 }
 TQDM_PROGRESS = gr.Progress(track_tqdm=True)  # a handler default: gradio drives it, following tqdm bars
 # .xlsx and .xls are accepted so that the reader can say how to save them as CSV, instead of a bare refusal
@@ -76,22 +77,26 @@ def role_updates(trainer: str | None, columns: list[str] | None, suggested: dict
     return out
 
 
-def open_source(data_path: str) -> dict:
-    """Read the train split of `data_path` and suggest a trainer type and roles for it.
+def open_source(data_path: str, trainer: str | None = None) -> dict:
+    """Read the train split of `data_path` and suggest a trainer type (unless `trainer` names one: a bundled
+    example's, or rerank, which is never suggested) and roles for it.
 
     Returns:
         dict with `df` (the table), `preview` (first rows), `summary` (Markdown), `trainer`, `roles`.
     """
     df, info = read_source(data_path, "train")
-    trainer = suggest_trainer(df)
+    chosen = trainer is not None
+    trainer = trainer or suggest_trainer(df)
     roles = suggest_roles(df, get_recipe(trainer))
-    reason = suggestion_reason(df, trainer, roles)
+    reason = "" if chosen else suggestion_reason(df, trainer, roles)
     notes = "".join(f"\n- {note}" for note in info.notes)
     header = f"header {info.header}" if info.header else ""
     details = ", ".join(x for x in (info.format, info.encoding, info.delimiter and f"{info.delimiter}-separated", header) if x)
     summary = (
         f"**{Path(info.source).name}**: {len(df):,} rows × {len(df.columns)} columns ({details}). "
-        f"Suggested trainer: **{trainer}**: {RECIPES[trainer].description}" + (f"\n\nWhy: {reason}." if reason else "") + notes
+        f"{'Trainer' if chosen else 'Suggested trainer'}: **{trainer}**: {RECIPES[trainer].description}"
+        + (f"\n\nWhy: {reason}." if reason else "")
+        + notes
     )
     return {"df": df, "preview": df.head(PREVIEW_ROWS), "summary": summary, "trainer": trainer, "roles": roles}
 
@@ -101,12 +106,13 @@ def _guess(columns: list[str], *names: str) -> str:
     return next((lowered[n] for n in names if n in lowered), NONE)
 
 
-def _shown(data_path: str) -> dict:
-    """What the page shows for a table just opened (the names of ui.layout's `opened` outputs)."""
+def _shown(data_path: str, trainer: str | None = None) -> dict:
+    """What the page shows for a table just opened (the names of ui.layout's `opened` outputs); `trainer`: the
+    trainer type it is for (a bundled example's), else the one suggested."""
     from core.data.load import count_classes
     from ui.model_tab import loss_update
 
-    opened = open_source(data_path)
+    opened = open_source(data_path, trainer)
     columns = [str(c) for c in opened["df"].columns]
     roles = opened["roles"]
     guesses = {
@@ -154,7 +160,8 @@ def load_example(label: str | None) -> dict:
         return gr.skip()
     if label not in EXAMPLES:
         raise DataError(f"pick one of the bundled examples: {', '.join(EXAMPLES)}")
-    return _shown(str(EXAMPLES_DIR / EXAMPLES[label]))
+    trainer = label.split(":")[0]  # each label names its trainer type; one never suggested from a table is set
+    return _shown(str(EXAMPLES_DIR / EXAMPLES[label]), None if RECIPES[trainer].fits else trainer)
 
 
 @friendly

@@ -90,6 +90,11 @@ def describe_trainer(trainer: str | None) -> str:
     )
     target = f" + {recipe.target_words}" if recipe.target else ""
     optional = " Optional: a negative column and a 0/1 label (hard negatives)." if recipe.negatives else ""
+    if recipe.cross_encoder:
+        optional = (
+            f" Optional: a negative column, and the {recipe.meaning('target')}; without negatives they are mined with "
+            "the search model (Advanced parameters, negatives)."
+        )
     d = recipe.defaults
     return (
         f"**{recipe.name}**: {recipe.description}\n\nColumns: {roles}{target}.{optional} Validation metric: "

@@ -116,6 +116,15 @@ def main() -> None:
     rng.shuffle(topics)
     _write("single_class.csv", ["text", "topic"], topics)
 
+    # rerank: five wordings of each request, each with its own answer (1) and the answer of another request of the
+    # same topic (0): a near miss a search model ranks close, which a reranker reading both texts must tell apart
+    reranked = []
+    for intent, qs in by_intent.items():
+        for q in qs[:5]:
+            reranked += [[q, answers[intent], 1], [q, answers[rng.choice(same_topic[intent])], 0]]
+    rng.shuffle(reranked)
+    _write("rerank.csv", ["question", "answer", "solves_it"], reranked)
+
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,7 @@ from sentence_transformers.cross_encoder.evaluation import CrossEncoderReranking
 
 from core.catalog import DEFAULT_MODEL
 from core.config import TrainConfig
-from core.data.rerank import Judged, documents, judged, labelled_pairs, needs_mining
+from core.data.rerank import RELEVANT, SCORE, Judged, documents, judged, labelled_pairs
 from core.inference.models import load_model
 from core.inference.rerankers import is_cross_encoder, load_cross_encoder
 from core.inference.search import encode
@@ -53,20 +53,29 @@ def load_retriever(config: TrainConfig):
 
 
 def prepare_pairs(config: TrainConfig, data, retriever, state: RunState) -> dict | None:
-    """Mine negatives with the search model when the rows have none (nothing to rank against), then turn
-    `data.prepared.train` into (query, document, label) pairs. Returns the mining report, None when not mined."""
+    """Turn `data.prepared.train` into (query, document, label) pairs: the table's own (given negatives, graded
+    scores) and, for each relevant pair, `num_negatives` negatives the search model mines among the other queries'
+    documents (each at least the mining margin below the query's own), as sentence-transformers' reranker recipe
+    does: in use the reranker reads the search model's top candidates, most of them other queries' documents, so
+    it learns on those too. Returns the mining report (None: a graded table, not mined)."""
+    import pandas as pd
+
     from core.data.negatives import mine_negatives
 
     prepared, report = data.prepared, None
-    if needs_mining(prepared.train):
+    given = labelled_pairs(prepared.train)
+    if SCORE not in prepared.train.columns:
         state.note(f"mining {config.num_negatives} negative(s) per query with the search model {retriever_ref(config)}")
-        prepared.train, report = mine_negatives(
-            prepared.train, retriever, num_negatives=config.num_negatives, margin=config.mining_margin, seed=config.seed
+        positives = prepared.train[["sentence1", "sentence2"]]
+        mined, report = mine_negatives(
+            positives, retriever, num_negatives=config.num_negatives, margin=config.mining_margin, seed=config.seed
         )
-        if not report["mined"]:
+        if report["mined"]:
+            given = pd.concat([given, labelled_pairs(mined)]).drop_duplicates(subset=["sentence1", "sentence2"], keep="first")
+        else:
             state.note(f"mining: {report['why']}")
-    prepared.train = labelled_pairs(prepared.train)
-    positives = int((prepared.train["label"] >= 0.5).sum())
+    prepared.train = given.reset_index(drop=True)
+    positives = int((prepared.train["label"] >= RELEVANT).sum())
     state.note(f"reranker pairs: {len(prepared.train)} ({positives} relevant, {len(prepared.train) - positives} not)")
     return report
 
