@@ -117,8 +117,9 @@ SAVED_STAR = {"symbol": "star", "size": 14}  # the saved model's figure, on ever
 BASE_KEPT_STAR = "the base model, kept"  # what the star stands for when do no harm kept the base model
 
 
-def metric_figure(series: dict, title: str, baseline: float | None) -> dict:
-    """The primary metric at each evaluation, the saved model's (a star) and the base model's (a dashed line)."""
+def metric_figure(series: dict, title: str, baseline: float | None, baseline_name: str = "before training") -> dict:
+    """The primary metric at each evaluation, the saved model's (a star) and the base model's (a dashed line; a
+    reranker's: the search model's own ranking, `baseline_name` "search alone")."""
     data = [_line(series["step"], series["value"], f"{title} during training", mode="lines+markers")]
     if series.get("final"):
         step, value = series["final"]
@@ -131,7 +132,7 @@ def metric_figure(series: dict, title: str, baseline: float | None) -> dict:
         line = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": baseline, "y1": baseline}
         layout["shapes"] = [{**line, "line": {"dash": "dash", "color": "gray"}}]
         layout["annotations"] = [
-            {"text": f"before training {baseline:.4f}", "xref": "x domain", "x": 1, "yref": "y", "y": baseline,
+            {"text": f"{baseline_name} {baseline:.4f}", "xref": "x domain", "x": 1, "yref": "y", "y": baseline,
              "showarrow": False, "xanchor": "right", "yanchor": "bottom"}
         ]  # fmt: skip
     return {"data": data, "layout": layout}

@@ -20,6 +20,7 @@ from gradio.components.plot import PlotData
 from core.environment import on_space, runs_root
 from core.paths import inside
 from core.runs.folder import RunFolder
+from core.runs.index import is_reranker_run
 from core.runs.owner import check_run
 from core.runs.progress import before_after, loss_series, metric_series, progress
 from core.runs.state import TERMINAL_STATES
@@ -89,7 +90,7 @@ def _render(run_dir: str | None) -> tuple[tuple, dict]:
     elif snap.get("notice"):
         status += f"\n\n**Note:** {snap['notice']}"
     version = (str(folder.path), state, _size(folder.metrics_path), _size(folder.log_path))
-    keys = (snap.get("primary_key"), snap.get("primary_metric"), snap.get("baseline"))
+    keys = (snap.get("primary_key"), snap.get("primary_metric"), snap.get("baseline"), is_reranker_run(snap))
     drawn = _drawn(*version, *keys)
     where = f"Run folder: `{folder.path.resolve()}`" + (
         f" · model in `{folder.model_dir.name}/`" if folder.model_dir.is_dir() else ""
@@ -126,7 +127,9 @@ def _size(path: Path) -> int:
 
 
 @functools.lru_cache(maxsize=32)
-def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_key, primary_metric, baseline) -> dict:
+def _drawn(
+    run_dir: str, state: str, metrics_size: int, log_size: int, primary_key, primary_metric, baseline, reranker: bool
+) -> dict:
     """Plots, log tail and before/after table of a run, for one version of its files (the arguments are the key).
     The dict is shared by every page watching the run: read it, never change it."""
     folder = RunFolder(run_dir)
@@ -134,7 +137,8 @@ def _drawn(run_dir: str, state: str, metrics_size: int, log_size: int, primary_k
     title = metric_title(primary_key, primary_metric)
     losses, metrics = loss_series(events), metric_series(events)
     loss_plot = _serialised(loss_figure(losses)) if losses["step"] else None
-    metric_plot = _serialised(metric_figure(metrics, title, baseline)) if metrics["step"] else None
+    baseline_name = "search alone" if reranker else "before training"  # a reranker's baseline: its search model's order
+    metric_plot = _serialised(metric_figure(metrics, title, baseline, baseline_name)) if metrics["step"] else None
     log = folder.log_tail(LOG_LINES)
     table = None
     if state in TERMINAL_STATES:
