@@ -135,7 +135,9 @@ def test_the_console_trains_a_reranker_from_a_yaml_mining_negatives_with_the_sea
     assert report["mined_negatives"]["mined"] and report["search_model"] == tiny_model
     first = json.loads((run / "metrics.jsonl").read_text().splitlines()[0])
     assert first["step"] == 0 and first["primary"] == status["baseline"] and "valid_ndcg@10" in first["metrics"]
-    scores = CrossEncoder(str(run / "model")).predict([(texts[0], texts[60]), (texts[0], texts[61])])
+    reranker = CrossEncoder(str(run / "model"))
+    assert [type(m).__name__ for m in reranker] == ["Transformer", "Pooling", "Dense"]  # the encoder's own pooling, read
+    scores = reranker.predict([(texts[0], texts[60]), (texts[0], texts[61])])
     assert scores.shape == (2,) and ((scores > 0) & (scores < 1)).all()
 
 
@@ -166,7 +168,7 @@ def test_the_playground_searches_then_reranks_with_a_reranker_run(finished_run, 
     with pytest.raises(gr.Error, match="is a reranker"):  # picked as the embedding model by mistake
         compare_search(model, "", corpus, "a query", 5)
     opened = runs_tab.open_in_playground("my-reranker")  # the Runs tab's and the result card's "try it"
-    assert set(opened) == {"reranker", "tabs"} and opened["reranker"]["value"] == model
+    assert set(opened) == {"reranker", "rerank_panel", "tabs"} and opened["reranker"]["value"] == model
     card = enrich_model_card(run).read_text()
     assert "A reranker (CrossEncoder)" in card and "encode_query" not in card.split("SBERT Studio")[-1]
 

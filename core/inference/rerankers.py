@@ -3,19 +3,26 @@ search-then-rerank.
 
 A reranker reads a (query, document) pair and gives one score; it is too slow to read a whole corpus, so a
 search model (a bi-encoder) finds the top k first and the reranker reorders them. Any encoder becomes a
-reranker with a fresh one-logit head (`CrossEncoder(path, num_labels=1)`); a CrossEncoder folder or Hub model
-keeps its own head.
+reranker with a fresh one-logit head; a CrossEncoder folder or Hub model keeps its own head.
+
+The fresh head reads the encoder's pooled output as the embedding model was trained to make it (its own
+Pooling module; mean pooling for a plain transformers model), not the [CLS] token a sequence-classification
+head reads, which an embedding model trained with mean pooling never learnt to fill (HEAD, measured on WikiQA in
+bench/results/rerank_sweep.md). The folder is a modular CrossEncoder: it loads with `CrossEncoder(path)`.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from core.errors import ModelError
 from core.inference.models import logger, model_file, resolve_model
 
-__all__ = ["is_cross_encoder", "load_cross_encoder", "search_then_rerank"]
+__all__ = ["HEAD", "is_cross_encoder", "load_cross_encoder", "search_then_rerank"]
+
+HEAD = "pooled"  # a fresh reranker's head: "pooled" (the encoder's own pooling, then Dense) or "classifier" ([CLS])
 
 
 def is_cross_encoder(ref: str) -> bool:
@@ -52,7 +59,10 @@ def load_cross_encoder(ref: str, *, max_length: int | None = None, trust_remote_
     if trust_remote_code:
         logger.warning("trust_remote_code is on: code from model '%s' runs on this machine", ref)
     try:
-        model = CrossEncoder(target, num_labels=1 if fresh else None, trust_remote_code=trust_remote_code, device=device)
+        if fresh and HEAD == "pooled":
+            model = CrossEncoder(modules=_pooled_head(target, trust_remote_code), device=device)
+        else:
+            model = CrossEncoder(target, num_labels=1 if fresh else None, trust_remote_code=trust_remote_code, device=device)
     except OSError as exc:
         raise ModelError(f"model '{ref}' could not be loaded as a reranker: {exc}") from None
     except Exception as exc:
@@ -60,8 +70,41 @@ def load_cross_encoder(ref: str, *, max_length: int | None = None, trust_remote_
     positions = getattr(model.config, "max_position_embeddings", None)
     limits = [n for n in (max_length, positions, model.max_length) if isinstance(n, int) and 0 < n < 1_000_000]
     if limits:  # a pair longer than the model's position embeddings cannot be read: capped, as load_model caps
-        model.max_length = min(limits)
+        model.max_seq_length = min(limits)
     return model
+
+
+def _pooled_head(target: str, trust_remote_code: bool) -> list:
+    """The encoder, its own pooling (mean for a plain transformers model) and a fresh one-logit Dense layer."""
+    import torch
+    from sentence_transformers.cross_encoder.modules import Dense, Transformer
+    from sentence_transformers.sentence_transformer.modules import Pooling
+
+    extra = {"model_kwargs": {"trust_remote_code": True}} if trust_remote_code else {}
+    encoder = Transformer(target, transformer_task="feature-extraction", **extra)
+    dimension = encoder.get_embedding_dimension()
+    pooling = Pooling(dimension, pooling_mode=_pooling_mode(target))
+    score = Dense(
+        dimension, 1, activation_function=torch.nn.Identity(), module_input_name="sentence_embedding", module_output_name="scores"
+    )
+    return [encoder, pooling, score]
+
+
+# an embedding model's Pooling config (sentence-transformers' saved keys) -> the pooling mode it names
+POOLING_KEYS = {"pooling_mode_cls_token": "cls", "pooling_mode_max_tokens": "max", "pooling_mode_mean_tokens": "mean"}
+
+
+def _pooling_mode(target: str) -> str:
+    """The pooling an embedding model folder declares (its Pooling module's config: cls, max or mean), else mean."""
+    for path in sorted(Path(target).glob("*_Pooling/config.json")) if Path(target).is_dir() else []:
+        try:
+            config = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        mode = config.get("pooling_mode") or next((m for k, m in POOLING_KEYS.items() if config.get(k)), None)
+        if mode in POOLING_KEYS.values():
+            return mode
+    return "mean"
 
 
 def search_then_rerank(retrieve, reranker, query: str, *, top_k: int = 20) -> dict:

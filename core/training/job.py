@@ -277,34 +277,31 @@ class TrainingJob:
         model_setup.stop_hook(model, self._stop)
         model_setup.stop_hook(retriever, self._stop)
         self.prompts = Prompts(query="", document="", source={})  # a CrossEncoder reads a pair as one input
-        try:
+        try:  # mining and the validation candidates read with the search model: a stop ends them within a batch
             mined = rerank.prepare_pairs(cfg, data, retriever, state)
+            evaluator = build_evaluator(
+                data.recipe,
+                prepared.valid,
+                prepared.train,
+                batch_size=cfg.batch_size,
+                seed=cfg.seed,
+                valid_negatives=prepared.valid_negatives,
+                retriever=retriever,
+            )
         except RunStopped:
             self._stopped_before("training", model)
             return None
+        prepared.report["search_model"] = rerank.retriever_ref(cfg)
         if mined is not None:
             prepared.report["mined_negatives"] = mined
-        prepared.report["search_model"] = rerank.retriever_ref(cfg)
         self.folder.write_report(prepared.report)
-        state.update(
-            parameters=sum(p.numel() for p in model.parameters()), trainable_parameters=sum(p.numel() for p in model.parameters())
-        )
+        parameters = sum(p.numel() for p in model.parameters())
+        state.update(parameters=parameters, trainable_parameters=parameters)
         state.note(f"rows: {len(prepared.train)} train pairs, {len(prepared.valid)} validation")
-        labels = prepared.train["label"]
-        relevant = int((labels >= 0.5).sum())
-        weight = round(len(labels) / relevant - 1, 3) if 0 < relevant < len(labels) else None  # negatives per positive
-        loss = build_loss(data.loss, model, positive_weight=weight)
+        weight = rerank.positive_weight(prepared.train)
         if weight:
             state.note(f"a relevant pair weighs {weight:g} (negatives per positive), as sentence-transformers' recipe does")
-        evaluator = build_evaluator(
-            data.recipe,
-            prepared.valid,
-            prepared.train,
-            batch_size=cfg.batch_size,
-            seed=cfg.seed,
-            valid_negatives=prepared.valid_negatives,
-            retriever=retriever,
-        )
+        loss = build_loss(data.loss, model, positive_weight=weight)
         del retriever
         return model, loss, evaluator
 

@@ -29,6 +29,7 @@ __all__ = [
     "candidates",
     "load_reranker",
     "load_retriever",
+    "positive_weight",
     "prepare_pairs",
     "retriever_ref",
 ]
@@ -78,6 +79,13 @@ def prepare_pairs(config: TrainConfig, data, retriever, state: RunState) -> dict
     positives = int((prepared.train["label"] >= RELEVANT).sum())
     state.note(f"reranker pairs: {len(prepared.train)} ({positives} relevant, {len(prepared.train) - positives} not)")
     return report
+
+
+def positive_weight(pairs) -> float | None:
+    """The weight of a relevant pair in binary cross-entropy: the negatives per relevant pair (sentence-transformers'
+    reranker recipe), so both kinds weigh alike; None when the pairs are all of one kind."""
+    relevant = int((pairs["label"] >= RELEVANT).sum())
+    return round(len(pairs) / relevant - 1, 3) if 0 < relevant < len(pairs) else None
 
 
 def candidates(retriever, judged_docs: Judged, pool: list[str], *, k: int = CANDIDATES, seed: int = 42, batch_size: int = 64):
