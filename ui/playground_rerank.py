@@ -80,7 +80,7 @@ def follow(model_path: str | None, request: gr.Request = None, profile: gr.OAuth
 
 
 def build(ui: SimpleNamespace) -> None:
-    with gr.Accordion("Search, then rerank", open=False, elem_id="pg-rerank"):
+    with gr.Accordion("Search, then rerank", open=False, elem_id="pg-rerank") as ui.rerank_panel:
         gr.Markdown(
             "The picked model finds the corpus's top k for the query above; a reranker (a run of trainer type "
             "`rerank`) reads each (query, text) pair and reorders them. Both lists, how far each text moved, and what "

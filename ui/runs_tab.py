@@ -131,20 +131,27 @@ def load_into_form(form: Form, name: str, who: Visitor | None = None) -> dict:
 
 @friendly
 def open_in_playground(name: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
-    """The Playground with the run picked: {model, base, tabs}; a reranker run as the reranker ({reranker, tabs})."""
+    """The Playground with the run picked: {model, base, tabs}; a reranker run as the reranker, its panel opened
+    ({reranker, rerank_panel, tabs})."""
     folder = own_run(name, visitor(request, profile), "open")
     if not folder.has_model:
         raise RunFolderError(f"run '{name}' has no saved model; only an ended run can be opened in the playground")
     model, tab = str(folder.model_dir), gr.Tabs(selected="playground")
     if is_reranker_run(folder.read_status() or {}):
-        return {"reranker": gr.update(value=model, choices=None), "tabs": tab}
+        return {"reranker": gr.update(value=model, choices=None), "rerank_panel": gr.Accordion(open=True), "tabs": tab}
     base = load_config(folder.config_path).model
     return {"model": gr.update(value=model, choices=None), "base": gr.update(value=base), "tabs": tab}
 
 
 def playground_outputs(playground, tabs) -> Outputs:
     """Where `open_in_playground` puts the run."""
-    return Outputs(model=playground.model, base=playground.base, reranker=playground.reranker, tabs=tabs)
+    return Outputs(
+        model=playground.model,
+        base=playground.base,
+        reranker=playground.reranker,
+        rerank_panel=playground.rerank_panel,
+        tabs=tabs,
+    )
 
 
 @friendly

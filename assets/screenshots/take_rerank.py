@@ -46,11 +46,10 @@ def main() -> None:
         page.wait_for_selector("#train-card-text >> text=Your reranker")
         page.wait_for_timeout(1500)
         page.screenshot(path=str(HERE / "rerank-train.png"), full_page=True)
-        page.click("#card-try")  # the result card hands the reranker to the Playground
+        page.click("#card-try")  # the result card hands the reranker to the Playground, its panel opened
         page.wait_for_function("() => (document.querySelector('#pg-reranker input')?.value || '').includes('rerank')")
         page.fill("#pg-corpus textarea", "\n".join(answers))
         page.fill("#pg-query textarea, #pg-query input", "I paid twice for the same ride")
-        page.get_by_text("Search, then rerank").first.click()  # open the accordion
         page.fill("#pg-rerank-k input", "10")
         page.click("#pg-rerank-run")
         page.wait_for_function("() => (document.querySelector('#pg-reranked')?.innerText || '').includes('moved')")

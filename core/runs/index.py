@@ -160,7 +160,8 @@ def _choice_label(r: dict) -> str:
     """`run NAME (trainer, metric FIGURE[, base model kept])`: the saved model's figure, and what it is."""
     kept = ", base model kept" if r["saved"] == BASE_KEPT else ""
     label = f"run {r['run']} ({r['trainer']}, {r['metric']} {r['final']:.3f}{kept})" if r["final"] is not None else f"run {r['run']}"
-    return label + (" ⚠ no gain over the base model" if r["warning"] else "")
+    against = "search alone" if is_reranker_run(r) else "the base model"
+    return label + (f" ⚠ no gain over {against}" if r["warning"] else "")
 
 
 def is_reranker_run(run: dict) -> bool:
