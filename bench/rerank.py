@@ -143,7 +143,7 @@ def run(name: str, model: str, rows: int | None, seed: int, folder: Path, settin
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--rows", type=int, default=None, help="rows of each table (default: all)")
@@ -154,7 +154,7 @@ def main() -> None:
     for flag in ("--lr", "--epochs"):  # a sweep over the defaults (bench/results/rerank_sweep.md)
         parser.add_argument(flag, type=float, default=None)
     parser.add_argument("--num-negatives", type=int, default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     settings = {k: v for k, v in (("lr", args.lr), ("epochs", args.epochs), ("num_negatives", args.num_negatives)) if v}
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -183,7 +183,8 @@ def main() -> None:
     machine = describe()
     lines += ["", f"Machine: {machine}", ""]
     write(args.name, {"machine": machine, "results": results}, "\n".join(lines), args.out)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
