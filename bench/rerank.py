@@ -70,7 +70,8 @@ DATASETS = {"WikiQA": _wikiqa, "SNLI triplets": _snli}
 def _top_k_samples(config, retriever):
     """The held-out queries (the run's split, read again), each with the search model's top K of the corpus."""
     from core.data.load import load_training_data
-    from core.data.rerank import documents, judged
+    from core.data.negatives import documents
+    from core.data.rerank import judged
     from core.training.rerank import candidates
 
     data = load_training_data(config)

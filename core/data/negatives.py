@@ -23,12 +23,31 @@ import pandas as pd
 
 from core.data.holdout import held_out_groups
 from core.errors import DataError
-from core.recipes import negative_column, trainer_for
+from core.recipes import is_negative_column, negative_column, trainer_for
 
-__all__ = ["BINARY_WORDS", "binary_key", "binary_labels", "build_retrieval", "is_binary", "mine_negatives"]
+__all__ = [
+    "BINARY_WORDS",
+    "binary_key",
+    "binary_labels",
+    "build_retrieval",
+    "documents",
+    "is_binary",
+    "mine_negatives",
+    "negative_columns",
+]
 
 # label values read as 1 (positive) and 0 (negative)
 BINARY_WORDS = {"1": 1, "0": 0, "true": 1, "false": 0, "yes": 1, "no": 0, "positive": 1, "negative": 0}
+
+
+def negative_columns(frame: pd.DataFrame) -> list[str]:
+    """The hard-negative columns of a prepared retrieval table (negative_1, negative_2, ...)."""
+    return [c for c in frame.columns if is_negative_column(c)]
+
+
+def documents(frame: pd.DataFrame) -> list[str]:
+    """Every distinct document of prepared retrieval rows (positives, then negatives), in order."""
+    return list(dict.fromkeys(t for c in ["sentence2", *negative_columns(frame)] for t in frame[c]))
 
 
 def binary_key(value) -> str:

@@ -17,27 +17,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.recipes import is_negative_column
+from core.data.negatives import negative_columns
 
-__all__ = ["RELEVANT", "Judged", "documents", "judged", "labelled_pairs", "needs_mining"]
+__all__ = ["RELEVANT", "Judged", "judged", "labelled_pairs", "needs_mining"]
 
 RELEVANT = 0.5  # a graded document scoring this or more (after scaling to 0-1) is relevant to its query
 SCORE = "score"  # the prepared column of a graded table (core.data.prepare scales it)
 
 
-def _negatives(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if is_negative_column(c)]
-
-
 def needs_mining(train: pd.DataFrame) -> bool:
     """(query, positive) rows only: no negatives and no graded score to learn from, so they are mined."""
-    return SCORE not in train.columns and not _negatives(train)
-
-
-def documents(train: pd.DataFrame) -> list[str]:
-    """Every distinct document of the prepared training rows (positives, negatives), in order."""
-    columns = ["sentence2", *_negatives(train)]
-    return list(dict.fromkeys(t for c in columns for t in train[c]))
+    return SCORE not in train.columns and not negative_columns(train)
 
 
 def labelled_pairs(train: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +37,7 @@ def labelled_pairs(train: pd.DataFrame) -> pd.DataFrame:
         out = train[["sentence1", "sentence2", SCORE]].rename(columns={SCORE: "label"})
         return out.astype({"label": float}).reset_index(drop=True)
     rows = [(q, d, 1.0) for q, d in zip(train["sentence1"], train["sentence2"], strict=True)]
-    for column in _negatives(train):
+    for column in negative_columns(train):
         rows += [(q, d, 0.0) for q, d in zip(train["sentence1"], train[column], strict=True)]
     out = pd.DataFrame(rows, columns=["sentence1", "sentence2", "label"])
     return out.drop_duplicates(subset=["sentence1", "sentence2"], keep="first").reset_index(drop=True)
@@ -68,7 +58,7 @@ def judged(valid: pd.DataFrame, valid_negatives: dict[str, list[str]] | None = N
         target = relevant if good else other
         if document not in target:
             target.append(document)
-        for column in _negatives(valid):
+        for column in negative_columns(valid):
             if valid[column].iloc[i] not in other:
                 other.append(valid[column].iloc[i])
     for query, texts in (valid_negatives or {}).items():

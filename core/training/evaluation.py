@@ -31,17 +31,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.recipes import Recipe, is_negative_column
+from core.data.negatives import documents, negative_columns
+from core.recipes import Recipe
 
-__all__ = ["EVALUATORS", "EVAL_NAME", "MAX_DISTRACTORS", "build_evaluator", "negative_columns"]
+__all__ = ["EVALUATORS", "EVAL_NAME", "MAX_DISTRACTORS", "build_evaluator", "distractors", "negative_columns"]
 
 EVAL_NAME = "valid"
 MAX_DISTRACTORS = 2000  # training documents added to a retrieval corpus (a seeded sample beyond that)
-
-
-def negative_columns(frame: pd.DataFrame) -> list[str]:
-    """The hard-negative columns of a prepared retrieval table (negative_1, negative_2, ...)."""
-    return [c for c in frame.columns if is_negative_column(c)]
 
 
 def build_evaluator(
@@ -153,6 +149,17 @@ EVALUATORS = {
 }
 
 
+def distractors(pool: list[str], own: list[str], seed: int) -> list[str]:
+    """The texts of `pool` that are not in `own`, each once, in order; a seeded sample of MAX_DISTRACTORS beyond that
+    (the training documents a validation corpus adds to its own)."""
+    own_texts = set(own)
+    pool = [t for t in dict.fromkeys(pool) if t not in own_texts]
+    if len(pool) > MAX_DISTRACTORS:
+        keep = np.sort(np.random.default_rng(seed).permutation(len(pool))[:MAX_DISTRACTORS])
+        pool = [pool[i] for i in keep]
+    return pool
+
+
 def retrieval_task(
     valid: pd.DataFrame, train: pd.DataFrame, valid_negatives: dict[str, list[str]] | None = None, seed: int = 42
 ) -> tuple[dict[str, str], dict[str, str], dict[str, set[str]]]:
@@ -168,13 +175,7 @@ def retrieval_task(
             for query, text in zip(valid["sentence1"], valid[column], strict=True):
                 valid_negatives.setdefault(query, []).append(text)
     own = list(valid["sentence2"]) + [t for texts in valid_negatives.values() for t in texts]
-    pool = list(dict.fromkeys(t for c in ["sentence2", *negative_columns(train)] for t in train[c]))
-    own_texts = set(own)
-    pool = [t for t in pool if t not in own_texts]
-    if len(pool) > MAX_DISTRACTORS:
-        keep = np.sort(np.random.default_rng(seed).permutation(len(pool))[:MAX_DISTRACTORS])
-        pool = [pool[i] for i in keep]
-    corpus_texts = list(dict.fromkeys(own + pool))
+    corpus_texts = list(dict.fromkeys(own + distractors(documents(train), own, seed)))
     corpus = {f"d{i}": t for i, t in enumerate(corpus_texts)}
     doc_id = {t: f"d{i}" for i, t in enumerate(corpus_texts)}
     query_id: dict[str, str] = {}  # the same question asked twice is one query with two answers

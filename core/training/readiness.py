@@ -95,7 +95,8 @@ def readiness(config: TrainConfig, recipe: Recipe, prepared: Prepared) -> Readin
 
 def _rerank(out: Readiness, config: TrainConfig, train: pd.DataFrame) -> None:
     """A reranker learns to rank a query's relevant document above others: rows without negatives get mined ones."""
-    from core.data.rerank import documents, needs_mining
+    from core.data.negatives import documents
+    from core.data.rerank import needs_mining
 
     if not needs_mining(train):
         return

@@ -15,7 +15,8 @@ from sentence_transformers.cross_encoder.evaluation import CrossEncoderReranking
 
 from core.catalog import DEFAULT_MODEL
 from core.config import TrainConfig
-from core.data.rerank import RELEVANT, SCORE, Judged, documents, judged, labelled_pairs
+from core.data.negatives import documents
+from core.data.rerank import RELEVANT, SCORE, Judged, judged, labelled_pairs
 from core.inference.models import load_model
 from core.inference.rerankers import is_cross_encoder, load_cross_encoder
 from core.inference.search import encode
@@ -35,7 +36,6 @@ __all__ = [
 ]
 
 CANDIDATES = 20  # documents the search model hands the reranker per validation query (the bench's k)
-MAX_POOL = 2000  # training documents searched besides the validation queries' own (a seeded sample beyond that)
 
 
 def retriever_ref(config: TrainConfig) -> str:
@@ -90,15 +90,12 @@ def positive_weight(pairs) -> float | None:
 
 def candidates(retriever, judged_docs: Judged, pool: list[str], *, k: int = CANDIDATES, seed: int = 42, batch_size: int = 64):
     """CrossEncoderRerankingEvaluator samples: each validation query, its relevant documents, and `documents`:
-    its judged documents and the search model's top `k` of the corpus (judged documents and up to MAX_POOL of
-    `pool`), in the search model's order."""
+    its judged documents and the search model's top `k` of the corpus (judged documents and the distractors of
+    `pool`, as the retrieval evaluator's corpus has them), in the search model's order."""
+    from core.training.evaluation import distractors
+
     own = [t for rel, neg in judged_docs.values() for t in rel + neg]
-    seen = set(own)
-    extra = [t for t in dict.fromkeys(pool) if t not in seen]
-    if len(extra) > MAX_POOL:
-        keep = np.sort(np.random.default_rng(seed).permutation(len(extra))[:MAX_POOL])
-        extra = [extra[i] for i in keep]
-    corpus = list(dict.fromkeys(own + extra))
+    corpus = list(dict.fromkeys(own + distractors(pool, own, seed)))
     queries = list(judged_docs)
     scores = (
         encode(retriever, queries, side=QUERY, batch_size=batch_size)
