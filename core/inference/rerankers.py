@@ -7,7 +7,7 @@ reranker with a fresh one-logit head; a CrossEncoder folder or Hub model keeps i
 
 The fresh head reads the encoder's pooled output as the embedding model was trained to make it (its own
 Pooling module; mean pooling for a plain transformers model), not the [CLS] token a sequence-classification
-head reads, which an embedding model trained with mean pooling never learnt to fill (HEAD, measured on WikiQA in
+head reads, which an embedding model trained with mean pooling never learnt to fill (measured on WikiQA and SNLI in
 bench/results/rerank_sweep.md). The folder is a modular CrossEncoder: it loads with `CrossEncoder(path)`.
 """
 
@@ -20,9 +20,7 @@ from pathlib import Path
 from core.errors import ModelError
 from core.inference.models import logger, model_file, resolve_model
 
-__all__ = ["HEAD", "is_cross_encoder", "load_cross_encoder", "search_then_rerank"]
-
-HEAD = "pooled"  # a fresh reranker's head: "pooled" (the encoder's own pooling, then Dense) or "classifier" ([CLS])
+__all__ = ["is_cross_encoder", "load_cross_encoder", "search_then_rerank"]
 
 
 def is_cross_encoder(ref: str) -> bool:
@@ -59,16 +57,16 @@ def load_cross_encoder(ref: str, *, max_length: int | None = None, trust_remote_
     if trust_remote_code:
         logger.warning("trust_remote_code is on: code from model '%s' runs on this machine", ref)
     try:
-        if fresh and HEAD == "pooled":
+        if fresh:
             model = CrossEncoder(modules=_pooled_head(target, trust_remote_code), device=device)
         else:
-            model = CrossEncoder(target, num_labels=1 if fresh else None, trust_remote_code=trust_remote_code, device=device)
+            model = CrossEncoder(target, trust_remote_code=trust_remote_code, device=device)
     except OSError as exc:
         raise ModelError(f"model '{ref}' could not be loaded as a reranker: {exc}") from None
     except Exception as exc:
         raise ModelError(f"model '{ref}' could not be loaded as a reranker ({type(exc).__name__}: {exc})") from None
     positions = getattr(model.config, "max_position_embeddings", None)
-    limits = [n for n in (max_length, positions, model.max_length) if isinstance(n, int) and 0 < n < 1_000_000]
+    limits = [n for n in (max_length, positions, model.max_seq_length) if isinstance(n, int) and 0 < n < 1_000_000]
     if limits:  # a pair longer than the model's position embeddings cannot be read: capped, as load_model caps
         model.max_seq_length = min(limits)
     return model

@@ -189,16 +189,7 @@ class TrainingJob:
         state.update(primary_key=primary_key, baseline=event["primary"], last=event["primary"])
         state.note(f"baseline {recipe.primary_metric}: {event['primary']:.4f}")
         if getattr(evaluator, "greater_is_better", True) and event["primary"] >= HEADROOM:
-            notice = (
-                self._headroom_notice(recipe, event["primary"])
-                if recipe.cross_encoder
-                else (
-                    f"the base model already scores {event['primary']:.3f} ({recipe.primary_metric}) on your validation data: "
-                    "little is left to gain, and training can lose some of what the model knew. If the run does not beat "
-                    "the base model, the base model is kept; a harder validation split (more candidates, hard negatives) "
-                    "tells more"
-                )
-            )
+            notice = self._headroom_notice(recipe, event["primary"])
             state.update(notice=notice)
             state.note(f"notice: {notice}")
         if self._stopped_before("training", model):
@@ -207,9 +198,17 @@ class TrainingJob:
 
     @staticmethod
     def _headroom_notice(recipe, score: float) -> str:
+        """What a run says before training when its baseline leaves little to gain (a reranker's: search alone)."""
+        if recipe.cross_encoder:
+            return (
+                f"the search model alone already ranks your validation queries' candidates at {score:.3f} "
+                f"({recipe.primary_metric}): a reranker has little left to gain and adds latency to every query; a harder "
+                "validation split tells more"
+            )
         return (
-            f"the search model alone already ranks your validation queries' candidates at {score:.3f} ({recipe.primary_metric}): "
-            "a reranker has little left to gain and adds latency to every query; a harder validation split tells more"
+            f"the base model already scores {score:.3f} ({recipe.primary_metric}) on your validation data: little is left "
+            "to gain, and training can lose some of what the model knew. If the run does not beat the base model, the "
+            "base model is kept; a harder validation split (more candidates, hard negatives) tells more"
         )
 
     def _embedding_model(self, cfg: TrainConfig, data):
