@@ -52,12 +52,7 @@ def main() -> None:
         tab(page, "Data")
         page.wait_for_selector("#data-report >> text=Long texts")
         page.screenshot(path=str(HERE / "data.png"), full_page=True)
-        tab(page, "Train")
-        page.click("#train-start")
-        page.wait_for_function("() => document.querySelector('#train-progress .studio-progress').dataset.state === 'finished'")
-        page.wait_for_selector("#train-card-text >> text=Your model")
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(HERE / "train.png"), full_page=True)
+        train_to_the_end(page, "Your model", "train.png")
         tab(page, "Runs")
         page.wait_for_function("() => (document.querySelector('#runs-table')?.innerText || '').includes('pair_score')")
         page.click("#runs-compare input")
@@ -88,6 +83,17 @@ def main() -> None:
 
 
 TABS = ("Data", "Model", "Train", "Playground", "Runs", "Hub")
+
+
+def train_to_the_end(page, card: str, shot: str) -> None:
+    """Start the form's run on the Train tab, wait for it to finish and for its result card (`card` in its heading),
+    and take `shot`."""
+    tab(page, "Train")
+    page.click("#train-start")
+    page.wait_for_function("() => document.querySelector('#train-progress .studio-progress').dataset.state === 'finished'")
+    page.wait_for_selector(f"#train-card-text >> text={card}")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(HERE / shot), full_page=True)
 
 
 def tab(page, name: str) -> None:

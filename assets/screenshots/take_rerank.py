@@ -24,7 +24,7 @@ def main() -> None:
     from helpdesk import INTENTS
     from live_app import BROWSER_FLAGS, CHROMIUM, serve_app
     from playwright.sync_api import sync_playwright
-    from take import tab
+    from take import tab, train_to_the_end
 
     answers = sorted({answer for intents in INTENTS.values() for _, answer in intents.values()})
     with serve_app() as url, sync_playwright() as pw:
@@ -40,12 +40,7 @@ def main() -> None:
         tab(page, "Model")
         page.wait_for_selector("#trainer-note >> text=reorders")
         page.screenshot(path=str(HERE / "rerank-model.png"), full_page=True)
-        tab(page, "Train")
-        page.click("#train-start")
-        page.wait_for_function("() => document.querySelector('#train-progress .studio-progress').dataset.state === 'finished'")
-        page.wait_for_selector("#train-card-text >> text=Your reranker")
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(HERE / "rerank-train.png"), full_page=True)
+        train_to_the_end(page, "Your reranker", "rerank-train.png")
         page.click("#card-try")  # the result card hands the reranker to the Playground, its panel opened
         page.wait_for_function("() => (document.querySelector('#pg-reranker input')?.value || '').includes('rerank')")
         page.fill("#pg-corpus textarea", "\n".join(answers))
