@@ -38,6 +38,7 @@ lint: $(VENV)/.installed-test
 # Every benchmark, each writing bench/results/<name>.json and .md (on a 2-core CPU about 2 hours).
 bench: $(VENV)/.installed-test
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/startup.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/run_start.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/overhead.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/search.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/load.py

@@ -25,6 +25,10 @@ def main() -> None:
     demo = build_app()
     demo.queue(default_concurrency_limit=4)
     from core.environment import on_space
+    from core.training.prefork import warm_up
+    from core.training.supervisor import child_environment
+
+    warm_up(child_environment())  # the trainer imported in a process of its own now, so a run starts at once
 
     space = on_space()
     host = os.environ.get("HOST") or os.environ.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if space else "127.0.0.1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,16 @@ def test_rerank_bench_reports_search_alone_and_reranked_ndcg_with_the_reranker_s
     assert all(0 <= v <= 1 for v in [*result["top20"].values(), *result["in_app"].values()])
     assert result["pairs_per_second"] > 0 and result["ms_per_query_k100"] > result["ms_per_query_k20"] > 0
     assert "search alone → reranked" in (tmp_path / "rerank.md").read_text()
+
+
+@pytest.mark.slow
+def test_run_start_bench_times_a_cold_start_against_a_fork_from_the_prefork(tmp_path, tiny_model, shared_data, monkeypatch):
+    from core.training.prefork import PREFORK_ENV
+
+    for name in ("SBERT_STUDIO_RUNS", PREFORK_ENV):  # the bench sets them in this process: put back after the test
+        monkeypatch.setenv(name, os.environ.get(name, "1"))
+    run_bench("run_start", "--rows", "60", "--repeats", "1", "--model", tiny_model, "--out", str(tmp_path))
+    result = json.loads((tmp_path / "run_start.json").read_text())
+    assert len(result["seconds"]["cold"]) == len(result["seconds"]["forked"]) == 1
+    assert result["ratio"] > 0 and result["prefork_rss_mb"] > 0
+    assert "forked / cold" in (tmp_path / "run_start.md").read_text()

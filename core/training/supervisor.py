@@ -28,8 +28,9 @@ from core.environment import RUNS_ENV, runs_root
 from core.runs import lock
 from core.runs.folder import PROCESS_LOG, RunFolder
 from core.runs.state import TERMINAL_STATES
+from core.training import prefork
 
-__all__ = ["STOP_GRACE", "AttachedRun", "ChildRun", "cause_of_exit", "child_command"]
+__all__ = ["STOP_GRACE", "AttachedRun", "ChildRun", "cause_of_exit", "child_command", "child_environment"]
 
 # The child trains at a lower CPU priority than the web server, so that a page's refresh is answered at
 # once and training loses only the server's own (small) CPU time (bench/load.py measures both).
@@ -108,7 +109,7 @@ class _Followed:
                     "no model was saved at the stop (checkpoints/ keeps the last checkpoint: resume from it)"
                 )
             elif code is None:
-                error = "the training process is gone without saying why (it was not started by this app); see log.txt"
+                error = "the training process is gone without saying why; see log.txt"
             else:
                 error = cause_of_exit(code)
             self._close(status, "failed", f"error: {error}", error=error)
@@ -132,28 +133,22 @@ class ChildRun(_Followed):
         self.reservation = reservation
         self._stop_sent: float | None = None
         self._killed = False
-        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-        env = (
-            os.environ
-            | (env or {})
-            | {
-                **lock.hand_over(reservation),  # the child adopts the lock reserved for it (token and descriptor)
-                RUNS_ENV: str(runs_root().resolve()),  # the same runs root (and lock) whatever the child resolves
-                "PYTHONPATH": path,
-                "PYTHONUNBUFFERED": "1",
-                NICE_ENV: str(CHILD_NICENESS),
-            }
+        env = child_environment((env or {}) | lock.hand_over(reservation))  # the child adopts the lock reserved for it
+        # a warm prefork forks the run at once (core.training.prefork); else it starts cold, importing the trainer.
+        # Either way its own session: Ctrl-C in the app's terminal reaches the app, which stops the child cleanly
+        # (see stop_all); a child outlives an app that crashed, and the restarted app re-attaches to it via the lock
+        self.process: subprocess.Popen | prefork.Forked | None = prefork.spawn(
+            command, env, folder.path / PROCESS_LOG, reservation.fd
         )
-        out = open(folder.path / PROCESS_LOG, "ab")  # the child's console: tracebacks of hard crashes land here
-        # its own session: Ctrl-C in the app's terminal reaches the app, which stops the child cleanly (see stop_all);
-        # a child outlives an app that crashed, and the restarted app re-attaches to it through the lock
-        try:
-            self.process = subprocess.Popen(
-                command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True, pass_fds=(reservation.fd,),
-            )  # fmt: skip
-        finally:
-            out.close()
+        if self.process is None:
+            out = open(folder.path / PROCESS_LOG, "ab")  # the child's console: tracebacks of hard crashes land here
+            try:
+                self.process = subprocess.Popen(
+                    command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                    start_new_session=True, pass_fds=(reservation.fd,),
+                )  # fmt: skip
+            finally:
+                out.close()
         lock.close_copy(reservation)  # from now on the child alone holds the lock: it is released when the child dies
         self._thread = threading.Thread(target=self._follow, name=f"follow-{folder.name}", daemon=True)
         self._thread.start()
@@ -230,6 +225,21 @@ class AttachedRun(_Followed):
             time.sleep(0.5)
         time.sleep(0.2)  # its last status.json write
         self._end(None, False)
+
+
+def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a run's child: the app's, `extra`, and what every child gets."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return (
+        os.environ
+        | (extra or {})
+        | {
+            RUNS_ENV: str(runs_root().resolve()),  # the same runs root (and lock) whatever the child resolves
+            "PYTHONPATH": path,
+            "PYTHONUNBUFFERED": "1",
+            NICE_ENV: str(CHILD_NICENESS),
+        }
+    )
 
 
 def child_command(folder: RunFolder, *, resume: bool = False) -> list[str]:
