@@ -30,11 +30,12 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from page_protocol import Page  # noqa: E402  (tests/: one page over raw HTTP, the browser's own protocol)
 
 from bench.machine import RESULTS, describe, write  # noqa: E402
 from core.catalog import DEFAULT_MODEL  # noqa: E402
@@ -42,38 +43,6 @@ from core.catalog import DEFAULT_MODEL  # noqa: E402
 STSB = ROOT.parent / "shared" / "data" / "stsb" / "stsb-en-train.csv"
 GOALS = {1: 0.98, 5: 0.95, 20: 0.90}  # pages -> least share of the unwatched samples/s
 P95_GOAL_MS = 250
-
-
-# ---------------------------------------------------------------------- one page, over raw HTTP
-class Page:
-    """One open browser tab on the Train tab: its session, the page-load event, and the timer's ticks."""
-
-    def __init__(self, url: str, config: dict) -> None:
-        import httpx
-
-        self.url, self.session = url, uuid.uuid4().hex[:11]
-        self.http = httpx.Client(base_url=url, timeout=30)
-        events = {d.get("api_name"): d for d in config["dependencies"]}
-        self.attach, self.poll = events["attach"], events["poll"]
-
-    def call(self, event: dict, data: list) -> tuple[float, dict]:
-        """Join the queue with `event` and read the event stream to its result; returns (seconds, output)."""
-        start = time.perf_counter()
-        trigger = event["targets"][0][0] if event.get("targets") else None
-        body = {"data": data, "event_data": None, "fn_index": event["id"], "trigger_id": trigger, "session_hash": self.session}
-        joined = self.http.post("/gradio_api/queue/join", json=body)
-        joined.raise_for_status()
-        event_id = joined.json()["event_id"]
-        with self.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": self.session}) as stream:
-            for line in stream.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                message = json.loads(line[5:])
-                if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
-                    if not message.get("success"):
-                        raise RuntimeError(f"{event.get('api_name')} failed: {message.get('output')}")
-                    return time.perf_counter() - start, message["output"]
-        raise RuntimeError(f"{event.get('api_name')}: the event stream ended without the result")
 
 
 def watch(url: str, pages: int, interval: float | None, stop_file: Path, out: Path) -> None:
@@ -88,14 +57,15 @@ def watch(url: str, pages: int, interval: float | None, stop_file: Path, out: Pa
 
     def page() -> None:
         tab = Page(url, config)
+        attach, poll = tab.events["attach"], tab.events["poll"]
         try:
-            tab.call(tab.attach, [])  # the page loads (not counted: the figure is the refreshing)
+            tab.call(attach, [])  # the page loads (not counted: the figure is the refreshing)
         except Exception as exc:
             failures.append(f"attach: {exc!r}")
         while not stop_file.exists():
             started = time.perf_counter()
             try:
-                latencies.append(tab.call(tab.poll, [None, None])[0] * 1000)  # run_dir and seen are server-side states
+                latencies.append(tab.call(poll, [None, None])[0] * 1000)  # run_dir and seen are server-side states
             except Exception as exc:  # every failure counts; the figure is how many
                 failures.append(repr(exc))
             time.sleep(max(0.0, interval - (time.perf_counter() - started)))

@@ -16,9 +16,9 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -27,6 +27,7 @@ from conftest import rows_for, write_csv
 from fake_hub import FakeHub, serve_fake_hub
 from hostile import hostile_values
 from live_app import serve_app
+from page_protocol import EventFailed, Page
 
 from core.config import TrainConfig
 from core.runs import lock
@@ -233,13 +234,26 @@ def _attacks(api: dict, own: dict, values: list[str]) -> list[tuple[str, dict]]:
     return calls
 
 
-def _call(client, name: str, kwargs: dict) -> tuple[str, str, float]:
-    started = time.perf_counter()
+def _call(page: Page, api: dict, name: str, kwargs: dict) -> tuple[str, str]:
+    """One call as a page (or a script) makes it over HTTP; files it returns are downloaded, as a browser would."""
+    parameters = [p["parameter_name"] for p in api["named_endpoints"][name]["parameters"]]
     try:
-        outcome, text = "ok", _texts_of(client.predict(**kwargs, api_name=name))
-    except Exception as exc:  # a refusal: gradio_client raises with the page's message
-        outcome, text = "refused", str(exc)
-    return outcome, text, time.perf_counter() - started
+        return "ok", _texts_of(_downloaded(page, page.predict(name, parameters, kwargs)))
+    except EventFailed as exc:  # a refusal: the message the page shows
+        return "refused", str(exc)
+
+
+def _downloaded(page: Page, value):
+    """`value` with each file it names (gradio's FileData) fetched through its URL to a local file."""
+    if isinstance(value, list):
+        return [_downloaded(page, v) for v in value]
+    if isinstance(value, dict) and (value.get("meta") or {}).get("_type") == "gradio.FileData" and value.get("url"):
+        local = Path(tempfile.mkdtemp(prefix="hostile-")) / Path(value["path"]).name
+        local.write_bytes(page.http.get(value["url"]).content)
+        return str(local)
+    if isinstance(value, dict):
+        return {k: _downloaded(page, v) for k, v in value.items()}
+    return value
 
 
 # gradio in Space mode starts a hot-reload watcher that needs the `spaces` package; its thread's error is not ours
@@ -264,6 +278,12 @@ def test_no_visitor_can_read_list_push_stop_delete_zip_or_preview_what_is_anothe
 
 def _attack_every_endpoint(space: dict, api: dict) -> None:
     clients, owned = space["clients"], space["owned"]
+    config = httpx.get(f"{space['url']}/config").json()
+    pages = {  # the same visitors as scripts over raw HTTP, marked as API calls as gradio_client marks its own (so a
+        # refusal raises with its message); gradio_client itself costs six times the CPU a call
+        who: Page(space["url"], config, session=client.session_hash, headers={**client.headers, "x-gradio-user": "api"})
+        for who, client in clients.items()
+    }
 
     for who, client in clients.items():
         own = owned[who]
@@ -278,14 +298,14 @@ def _attack_every_endpoint(space: dict, api: dict) -> None:
             values += hostile_values(str(space["outside"]), str(own["link"]))
         forbidden = [o["marker"] for o in others] + [OUTSIDE_MARKER, "root:x:0:0", OWNER_TOKEN]
         calls = _attacks(api, own, values)
-        with ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(lambda call, c=client: (call, *_call(c, *call)), calls))
-        guarded = {name for (name, _), outcome, text, _ in answers if outcome == "refused" and OUR_GUARD.search(text)}
+        page = pages[who]
+        answers = [(call, *_call(page, api, *call)) for call in calls]  # one session: one call after the other
+        guarded = {name for (name, _), outcome, text in answers if outcome == "refused" and OUR_GUARD.search(text)}
         unguarded = {name for name, _ in calls} - guarded - REFUSED_BEFORE_THE_GUARD
         assert not unguarded, (
             f"{who}: {unguarded} never met the owner or path rule: {[a[2][:150] for a in answers if a[0][0] in unguarded][:3]}"
         )
-        for (name, kwargs), outcome, text, _ in answers:
+        for (name, kwargs), outcome, text in answers:
             leaked = [marker for marker in forbidden if marker in text]
             assert not leaked, f"{who} {name} {kwargs} got {leaked}: {text[:300]}"
             assert "Traceback" not in text, f"{who} {name}: {text[:300]}"
