@@ -120,6 +120,15 @@ def test_hard_negative_mining_turns_pairs_into_triplets_with_a_real_model(tiny_m
         mine_triplets(df, "q", "q", None)
 
 
+def test_mining_that_finds_no_negative_says_why_instead_of_making_an_empty_table(tiny_model):
+    from core.data.hard_negatives import mine_triplets
+    from core.inference.models import load_model
+
+    df = pd.DataFrame({"q": ["a dog runs", "a cat sits", "a bird sings"], "a": ["an animal"] * 3})  # one text to mine
+    with pytest.raises(DataError, match="no negative for any of the 3 pairs.*within 5%.*Add pairs whose positives differ"):
+        mine_triplets(df, "q", "a", load_model(tiny_model))
+
+
 def test_token_lengths_count_texts_longer_than_max_seq_length(tiny_model):
     from transformers import AutoTokenizer
 

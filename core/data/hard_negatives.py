@@ -35,7 +35,7 @@ def mine_triplets(
     Returns a table with columns anchor, positive, negative (one row per negative), and a report.
 
     Raises:
-        DataError: a column is missing, or too few usable pairs to mine from.
+        DataError: a column is missing, too few usable pairs to mine from, or no pair got a negative.
     """
     missing = [c for c in (anchor, positive) if c not in df.columns]
     if missing:
@@ -65,6 +65,12 @@ def mine_triplets(
     )
     out = mined.to_pandas()
     out.columns = ["anchor", "positive", "negative"]
+    if out.empty:
+        raise DataError(
+            f"hard-negative mining found no negative for any of the {len(pairs)} pairs: every text the model ranked "
+            f"near an anchor was one of its positives or scored within {relative_margin:.0%} of it (kept out as a "
+            "possible unlabelled positive). Add pairs whose positives differ more, or pick a stronger base model"
+        )
     if progress:
         progress(1.0, f"{len(out)} triplets")
     report = {
