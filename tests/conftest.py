@@ -23,6 +23,12 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 from tiny_model import build_tiny_bert, corpus
 
+from core.training import prefork
+
+# pytest writes PYTEST_CURRENT_TEST anew for each test, and no run reads it: no reason for the app to retire its
+# warm prefork (and start a run cold) at each test, as it would for a change of the run's real environment
+prefork.SET_BY_LIBRARIES = (*prefork.SET_BY_LIBRARIES, "PYTEST_CURRENT_TEST")
+
 # `make test-fast` sets this: the edit-loop tier, where no test may train, start a process or open a browser
 TIER_ENV = "SBERT_STUDIO_TEST_TIER"
 FAST_TIER = os.environ.get(TIER_ENV) == "fast"
