@@ -28,8 +28,6 @@ def main() -> None:
     from core.training.prefork import warm_up
     from core.training.supervisor import child_environment
 
-    warm_up(child_environment())  # the trainer imported in a process of its own now, so a run starts at once
-
     space = on_space()
     host = os.environ.get("HOST") or os.environ.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if space else "127.0.0.1")
     port = os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or "7860"
@@ -40,7 +38,11 @@ def main() -> None:
             theme=THEME,
             css=CSS,
             show_error=True,
+            prevent_thread_lock=True,
         )
+        if demo.is_running:  # the page is up: the trainer imported now in a process of its own, so a run starts at once
+            warm_up(child_environment())
+            demo.block_thread()
     finally:  # Ctrl-C: the run training in a child process stops after its step and saves its model
         from core.training.registry import registry
 

@@ -76,3 +76,11 @@ def test_a_run_outlives_its_prefork_and_still_stops_and_saves(tiny_model, runs_r
     job.stop()
     assert job.wait(HANG_GUARD) and job.snapshot()["state"] == "stopped"  # the run itself said how it ended
     assert lock.holder() is None  # the next run may start (cold, or from a new prefork)
+
+
+def test_a_prefork_whose_app_closes_while_it_imports_the_trainer_ends_at_once():
+    starting = prefork.Prefork(child_environment())
+    starting.close()  # the app is gone seconds before the imports would be done
+    # 0: it left when it saw the app leave; finishing the imports first, its "ready" to a closed socket would fail (1)
+    assert starting.process.wait(HANG_GUARD) == 0
+    assert not starting.usable

@@ -10,7 +10,7 @@ console in the run folder's process.txt, default signal handlers, fresh random s
 `python -m cli` runs it (`runpy`, as `__main__`), the interpreter's exit handlers at its end. The prefork never
 computes (an OpenMP pool used before a fork hangs the child), checks once that a forked child can, and exits
 when the app is gone, leaving the runs it started alone: they hold the machine's lock, and a restarted app
-re-attaches to them.
+re-attaches to them; an app closed while this still imports ends it at once.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import select
 import signal
 import socket
 import sys
+import threading
 import traceback
 
 # what a run's child imports before it trains: sentence-transformers alone takes seconds
@@ -45,12 +46,18 @@ def send(sock: socket.socket, message: dict, fds: list[int] | None = None) -> No
 def serve(fd: int) -> None:
     sock = socket.socket(fileno=fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the app's Ctrl-C is for the app; this ends when the app is gone
+    imported = threading.Event()
+    watcher = threading.Thread(target=_exit_if_app_leaves, args=(sock, imported), daemon=True)
+    watcher.start()
     try:
         for name in PRELOAD:
             importlib.import_module(name)
     except Exception as exc:  # whatever fails here, runs start cold (and show it there)
         send(sock, {"refused": f"importing the trainer failed: {exc!r}"})
         return
+    finally:
+        imported.set()
+        watcher.join()  # no thread of ours is left when the process forks
     why = _fork_probe()
     if why:
         send(sock, {"refused": why})
@@ -74,6 +81,15 @@ def serve(fd: int) -> None:
             for passed in fds:  # the run holds the lock now; this process must not (or the lock outlives the run)
                 with contextlib.suppress(OSError):
                     os.close(passed)
+
+
+def _exit_if_app_leaves(sock: socket.socket, imported: threading.Event) -> None:
+    """While the trainer is imported (seconds of CPU): an app closed meanwhile ends this process at once."""
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLHUP | getattr(select, "POLLRDHUP", 0))
+    while not imported.is_set():
+        if poller.poll(200):
+            os._exit(0)
 
 
 def _fork_probe() -> str | None:
