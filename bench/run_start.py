@@ -50,13 +50,11 @@ def time_to_training(config, cold: bool) -> float:
 
 
 def prefork_memory_mb() -> float:
+    import psutil
+
     from core.training import prefork
 
-    pid = prefork._current.process.pid
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return psutil.Process(prefork._current.process.pid).memory_info().rss / 2**20
 
 
 def main(argv: list[str] | None = None) -> int:
